@@ -1,0 +1,1 @@
+"""Built-in layouts and demonstrations of IRL Studio (read with importlib.resources)."""

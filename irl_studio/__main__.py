@@ -1,0 +1,3 @@
+from irl_studio.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""IRL algorithms, one module each, all driven step by step through :mod:`irl_studio.algorithms.base`."""
+
+from __future__ import annotations
+
+from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, Snapshot
+from irl_studio.algorithms.maxent import MaxEntIRL
+from irl_studio.algorithms.mce import MCEIRL
+
+ALGORITHMS: dict[str, type[IRLAlgorithm]] = {
+    MaxEntIRL.name: MaxEntIRL,
+    MCEIRL.name: MCEIRL,
+}
+
+
+def get_algorithm(name: str) -> type[IRLAlgorithm]:
+    try:
+        return ALGORITHMS[name]
+    except KeyError:
+        raise AlgorithmError(f"unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}") from None
+
+
+__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "Snapshot", "get_algorithm"]

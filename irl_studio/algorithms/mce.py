@@ -1,0 +1,44 @@
+"""Maximum causal entropy IRL (Ziebart 2010; Ziebart, Bagnell & Dey 2010), finite horizon, discounted or not.
+
+Model: the demonstrator acts by the soft-optimal *causal* policy of r(s) = theta . phi(s):
+
+    Q_t(s, a) = r(s) + gamma E_{s' ~ P(.|s,a)}[V_{t+1}(s')]      V_{T-1}(s) = r(s),  goals: V = r
+    V_t(s)    = log sum_a exp Q_t(s, a)                           pi_t(a | s) = exp(Q_t(s, a) - V_t(s))
+
+Objective (per demonstration): L(theta) = (1/N) sum_i sum_t gamma^t r(s_{i,t}) - E_{s_0}[V_0(s_0)], concave, equal
+to the causal log-likelihood sum_t log pi_t(a_t | s_t) when the dynamics are deterministic. Its gradient is the
+expert's discounted feature counts minus the learner's:
+
+    grad L = (1/N) sum_i sum_t gamma^t phi(s_{i,t}) - sum_t gamma^t sum_s P(s_t = s | pi, P) phi(s)
+
+The same discount is used in the policy (backward pass) and in the visitation (forward pass). With slip > 0 this is
+the right model (the agent cannot choose where it slips); MaxEnt's messages would be optimistic about the dynamics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from irl_studio.algorithms.linear import Evaluation, LinearIRL
+from irl_studio.core.planning import soft_value_iteration, state_visitation
+
+
+class MCEIRL(LinearIRL):
+    name = "mce"
+    title = "Maximum causal entropy IRL"
+    paper = "Ziebart 2010, Modeling purposeful adaptive behavior with the principle of maximum causal entropy"
+
+    @property
+    def discount(self) -> float:
+        return float(self.problem.mdp.discount)
+
+    def evaluate(self, reward: np.ndarray) -> Evaluation:
+        mdp, T = self.problem.mdp, self.problem.horizon
+        plan = soft_value_iteration(mdp, reward, horizon=T, discount=self.discount)  # backward: soft VI
+        D = state_visitation(plan, mdp, T, weights=self.weights_t, start=self.p0)  # forward: through the dynamics
+        arr = self.problem.arrays
+        L = np.where(arr.ended_at_goal, T, arr.lengths)
+        # each demonstration's own remaining horizon (V is time-homogeneous): V_{T-L}(s_0)
+        v0 = plan.V[T - L, arr.states[:, 0]] if self.config.start == "demos" else plan.V[T - L] @ self.p0
+        objective = float(reward @ self.D_E) - float(np.mean(v0))
+        return Evaluation(objective, D, plan.policy(0), {"log_likelihood": objective})

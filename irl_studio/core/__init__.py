@@ -1,0 +1,1 @@
+"""The Qt-free engine: layouts, the tabular MDP, features, planning, demonstrations, metrics."""

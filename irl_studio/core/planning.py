@@ -1,0 +1,445 @@
+"""Planning on a :class:`GridMDP`: hard and soft value iteration, the lecture's messages, visitation, rollouts.
+
+Conventions (the same for demonstrations, see :mod:`irl_studio.core.demos`, and for every algorithm):
+
+* An episode occupies the cells ``s_0 .. s_{T-1}``: ``T`` (the horizon) counts *states*, and there are ``T - 1``
+  actions. The reward ``r(s)`` is received in every cell occupied, the start cell and the final cell included.
+* Goal states are absorbing: the episode ends on arrival, after the goal's reward; nothing follows. Their value is
+  ``V(goal) = r(goal)`` and visitation mass that reaches a goal is counted once, then leaves.
+* Visitation ``D(s) = sum_t w_t P(s_t = s)`` with ``w_t = gamma^t`` times an optional per-step weight (the fraction of
+  demonstrations still running at ``t``, see :func:`time_weights`). With no goals and unit weights ``D`` sums to
+  ``T``; with goals, to the expected episode length. The same discount is used in the policy and in the visitation.
+* Soft (maximum-entropy) backups come in two kinds:
+  - *causal* (Ziebart 2010, soft value iteration): ``Q(s,a) = r(s) + gamma E_{s'}[V(s')]``, ``V = logsumexp_a Q``;
+  - *optimistic* (the lecture's backward messages, Ziebart 2008): ``log beta(s,a) = r(s) + log E_{s'}[beta(s')]``,
+    ``log beta(s) = logsumexp_a log beta(s,a)``.
+  They agree when the dynamics are deterministic (slip = 0) and differ with slip > 0, where the messages describe
+  the posterior over whole trajectories p(tau | O) rather than a policy that can act in the real dynamics.
+
+Everything is in log space and vectorised over states; a backward or forward step is one sparse product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from irl_studio import IRLStudioError
+from irl_studio.core.mdp import GridMDP
+
+
+class PlanningError(IRLStudioError):
+    """Planning failed (diverging values, invalid reward)."""
+
+
+def logsumexp(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Stable log(sum(exp(x))) along ``axis``; all -inf gives -inf."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m_safe = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m_safe), axis=axis, keepdims=True)) + m_safe
+    return np.squeeze(out, axis=axis)
+
+
+def _check_reward(mdp: GridMDP, reward: np.ndarray) -> np.ndarray:
+    r = np.asarray(reward, dtype=np.float64)
+    if r.shape != (mdp.n_states,):
+        raise PlanningError(f"reward has shape {r.shape}, expected ({mdp.n_states},) (one value per floor cell)")
+    if not np.all(np.isfinite(r)):
+        raise PlanningError("the reward has NaN or infinite values (the run diverged)")
+    return r
+
+
+def lse0(x: np.ndarray) -> np.ndarray:
+    """logsumexp over axis 0 of an action-major (A, S) array (fast: reductions across rows)."""
+    m = x.max(axis=0)
+    m = np.where(np.isfinite(m), m, 0.0)
+    e = np.exp(x - m)
+    total = e[0].copy()
+    for row in e[1:]:
+        total += row
+    with np.errstate(divide="ignore"):
+        return np.log(total) + m
+
+
+def expected_next_am(mdp: GridMDP, V: np.ndarray) -> np.ndarray:
+    """E[V(s') | s, a] as an action-major (A, S) array: mix @ V[dest]. Not zeroed on terminal states."""
+    return mdp.mix @ np.take(V, mdp.dest)
+
+
+def log_expected_exp_next_am(mdp: GridMDP, V: np.ndarray) -> np.ndarray:
+    """log E[exp V(s') | s, a], action-major (A, S) (the optimistic backup of the messages)."""
+    W = np.take(V, mdp.dest)
+    if mdp.mix_is_identity:
+        return W
+    c = W.max(axis=0)
+    with np.errstate(divide="ignore"):
+        return np.log(mdp.mix @ np.exp(W - c)) + c
+
+
+def expected_next(mdp: GridMDP, V: np.ndarray) -> np.ndarray:
+    """E[V(s') | s, a] as (S, A) (state-major; terminal rows are meaningless: nothing follows a goal)."""
+    return expected_next_am(mdp, V).T
+
+
+def _backup(mdp: GridMDP, V: np.ndarray, optimistic: bool) -> np.ndarray:
+    return log_expected_exp_next_am(mdp, V) if optimistic else expected_next_am(mdp, V)
+
+
+def _push(mdp: GridMDP, sa_am: np.ndarray) -> np.ndarray:
+    """Forward push of action-major state-action mass x(a, s): d'(s') = sum_{s,a} P(s'|s,a) x(a, s)."""
+    return mdp.DT @ (mdp.mix.T @ sa_am).ravel()
+
+
+# --- soft value iteration -----------------------------------------------------------------------------------------
+_POLICY_CACHE_LIMIT = 4_000_000  # keep time-indexed log-policies (T*A*S floats) when they fit in 32 MB
+
+
+@dataclass(frozen=True, eq=False)
+class SoftPlan:
+    """The result of a soft backward pass: values V, and the policy they define.
+
+    ``V`` is (T, S) for a finite horizon (time-indexed policy) or (S,) for the discounted infinite horizon
+    (stationary policy). For large problems policies are not stored: ``pi_t = exp(Q_t - V_t)`` is recomputed from
+    ``V_{t+1}`` with one gather and a small product, so a 256 x 256 grid with a horizon of 512 keeps (T, S) floats,
+    not (T, S, A).
+    """
+
+    mdp: GridMDP
+    reward: np.ndarray
+    V: np.ndarray
+    discount: float
+    optimistic: bool = False
+    log_pi_cache: np.ndarray | None = None  # (T, A, S) action-major, when small
+
+    @property
+    def finite(self) -> bool:
+        return self.V.ndim == 2
+
+    @property
+    def horizon(self) -> int | None:
+        return int(self.V.shape[0]) if self.finite else None
+
+    def q_am(self, t: int = 0) -> np.ndarray:
+        """Q_t(a, s) = r(s) + gamma backup(V_{t+1}) (action-major; terminal states and the last step: r)."""
+        mdp = self.mdp
+        if self.finite and t >= self.V.shape[0] - 1:
+            return np.broadcast_to(self.reward, (mdp.n_actions, mdp.n_states)).copy()
+        nxt = self.V[t + 1] if self.finite else self.V
+        q = self.reward + self.discount * _backup(mdp, nxt, self.optimistic)
+        q[:, mdp.terminal] = self.reward[mdp.terminal]
+        return q
+
+    def log_policy_am(self, t: int = 0) -> np.ndarray:
+        if self.log_pi_cache is not None:
+            return self.log_pi_cache[t if self.finite else 0]
+        q = self.q_am(t)
+        return q - lse0(q)
+
+    def q(self, t: int = 0) -> np.ndarray:
+        """Q_t(s, a), (S, A)."""
+        return self.q_am(t).T.copy()
+
+    def log_policy(self, t: int = 0) -> np.ndarray:
+        """log pi_t(a | s), (S, A)."""
+        return self.log_policy_am(t).T.copy()
+
+    def policy(self, t: int = 0) -> np.ndarray:
+        """pi_t(a | s), (S, A), rows sum to one (uniform on terminal states and at the last step)."""
+        return np.exp(self.log_policy(t))
+
+    def policy_am(self, t: int = 0) -> np.ndarray:
+        return np.exp(self.log_policy_am(t))
+
+    def values(self, t: int = 0) -> np.ndarray:
+        return self.V[t] if self.finite else self.V
+
+
+def soft_value_iteration(mdp: GridMDP, reward: np.ndarray, horizon: int | None = None, discount: float = 1.0,
+                         optimistic: bool = False, tol: float = 1e-8, max_iter: int = 100_000) -> SoftPlan:
+    """Soft value iteration.
+
+    ``horizon`` given: finite horizon, ``V_{T-1} = r``, ``V_t = logsumexp_a [r + gamma backup(V_{t+1})]``.
+    ``horizon`` None: discounted infinite horizon (needs ``discount < 1``), iterated to ``tol``.
+    ``optimistic`` selects the lecture's message backup log E[exp V] instead of the causal E[V].
+    """
+    r = _check_reward(mdp, reward)
+    S, A = mdp.n_states, mdp.n_actions
+    term = mdp.terminal
+    if horizon is not None:
+        T = int(horizon)
+        if T < 1:
+            raise PlanningError(f"the horizon must be at least 1, not {T}")
+        V = np.empty((T, S))
+        V[T - 1] = r
+        cache = np.empty((T, A, S)) if T * A * S <= _POLICY_CACHE_LIMIT else None
+        if cache is not None:
+            cache[T - 1] = -np.log(A)
+        for t in range(T - 2, -1, -1):
+            q = r + discount * _backup(mdp, V[t + 1], optimistic)  # Q_t(a, s)
+            q[:, term] = r[term]
+            v = lse0(q)  # V_t(s) = log sum_a exp Q_t(a, s)
+            if cache is not None:
+                cache[t] = q - v
+            v[term] = r[term]
+            V[t] = v
+        if not np.all(np.isfinite(V)):
+            raise PlanningError("soft values overflowed (reward too large for the horizon?)")
+        return SoftPlan(mdp, r, V, discount, optimistic, cache)
+    if not discount < 1.0:
+        raise PlanningError("an infinite-horizon soft value iteration needs a discount below 1")
+    V = np.where(term, r, 0.0)
+    for _ in range(max_iter):
+        q = r + discount * _backup(mdp, V, optimistic)
+        v = lse0(q)
+        v[term] = r[term]
+        delta = np.max(np.abs(v - V))
+        V = v
+        if not np.isfinite(delta):
+            raise PlanningError("soft values diverged")
+        if delta < tol * max(1.0, float(np.max(np.abs(V)))):
+            break
+    return SoftPlan(mdp, r, V, discount, optimistic)
+
+
+# --- hard value iteration -----------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class HardPlan:
+    """Optimal values of a discounted (or finite-horizon) problem and a greedy deterministic policy."""
+
+    V: np.ndarray  # (S,) values at t = 0
+    Q: np.ndarray  # (S, A)
+    greedy: np.ndarray  # (S,) action index (first best on ties)
+    discount: float = 1.0
+
+    def policy(self, t: int = 0) -> np.ndarray:
+        pi = np.zeros_like(self.Q)
+        pi[np.arange(len(self.greedy)), self.greedy] = 1.0
+        return pi
+
+    def policy_am(self, t: int = 0) -> np.ndarray:
+        return self.policy(t).T.copy()
+
+
+def hard_value_iteration(mdp: GridMDP, reward: np.ndarray, discount: float | None = None,
+                         horizon: int | None = None, tol: float = 1e-10, max_iter: int = 100_000,
+                         V0: np.ndarray | None = None) -> HardPlan:
+    """Value iteration ``V = max_a [r + gamma E V']`` (terminal: ``V = r``).
+
+    With ``discount < 1`` it runs to convergence; with ``discount == 1`` it needs ``horizon`` and does exactly that
+    many backups (the policy returned is the one for t = 0).
+    """
+    r = _check_reward(mdp, reward)
+    g = mdp.discount if discount is None else float(discount)
+    term = mdp.terminal
+
+    def backup(V: np.ndarray) -> np.ndarray:
+        Q = r + g * expected_next_am(mdp, V)
+        Q[:, term] = r[term]
+        return Q
+
+    if g >= 1.0:
+        if horizon is None:
+            raise PlanningError("value iteration with discount 1 needs a finite horizon")
+        V = r.copy()
+        Q = np.broadcast_to(r, (mdp.n_actions, mdp.n_states)).copy()
+        for _ in range(int(horizon) - 1):
+            Q = backup(V)
+            V = Q.max(axis=0)
+    else:
+        V = np.where(term, r, 0.0) if V0 is None else np.asarray(V0, dtype=np.float64).copy()
+        for _ in range(max_iter):
+            v = backup(V).max(axis=0)
+            delta = np.max(np.abs(v - V))
+            V = v
+            if delta < tol * max(1.0, float(np.max(np.abs(V)))):
+                break
+        Q = backup(V)
+    return HardPlan(V, Q.T.copy(), np.argmax(Q, axis=0), g)
+
+
+# --- visitation ---------------------------------------------------------------------------------------------------
+def time_weights(horizon: int, discount: float = 1.0, lengths: np.ndarray | None = None,
+                 ended_at_goal: np.ndarray | None = None) -> np.ndarray:
+    """w_t = gamma^t * (fraction of demonstrations still running at t), t = 0..T-1.
+
+    A demonstration that ends at a goal counts as running until the horizon (the goal absorbs the learner the same
+    way); one that stops early elsewhere stops counting after its last cell. No demonstrations: all ones.
+    """
+    w = discount ** np.arange(horizon, dtype=np.float64)
+    if lengths is not None and len(lengths):
+        L = np.asarray(lengths, dtype=np.int64).copy()
+        if ended_at_goal is not None:
+            L[np.asarray(ended_at_goal, dtype=bool)] = horizon
+        running = (L[None, :] > np.arange(horizon)[:, None]).mean(axis=1)
+        w = w * running
+    return w
+
+
+def _start(mdp: GridMDP, start: np.ndarray | None) -> np.ndarray:
+    return mdp.start if start is None else np.asarray(start, dtype=np.float64)
+
+
+def _policy_source(plan: SoftPlan | HardPlan):
+    if isinstance(plan, SoftPlan) and plan.finite:
+        return plan.policy_am
+    stationary = plan.policy_am(0)
+    return lambda t: stationary
+
+
+def state_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, weights: np.ndarray | None = None,
+                     start: np.ndarray | None = None, return_sa: bool = False):
+    """Expected visitation ``D(s) = sum_t w_t P(s_t = s)`` of a policy (forward pass through the true dynamics).
+
+    ``weights`` default to ``gamma^t`` of the plan. With ``return_sa`` also returns the state-action visitation
+    (S, A) (terminal and last-step mass split as the policy there: uniformly).
+    """
+    T = int(horizon)
+    if weights is None:
+        weights = time_weights(T, plan.discount)
+    d = _start(mdp, start).copy()
+    D = np.zeros(mdp.n_states)
+    Dsa = np.zeros((mdp.n_actions, mdp.n_states)) if return_sa else None
+    policy_at = _policy_source(plan)
+    for t in range(T):
+        D += weights[t] * d
+        if Dsa is None and t == T - 1:
+            break
+        sa = policy_at(t) * d  # x(a, s) = pi_t(a | s) d_t(s)
+        if Dsa is not None:
+            Dsa += weights[t] * sa
+        if t < T - 1:
+            d = _push(mdp, sa)
+    return (D, Dsa.T.copy()) if return_sa else D
+
+
+def visitation_by_time(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int,
+                       start: np.ndarray | None = None) -> np.ndarray:
+    """(T, S) array of P(s_t = s) (for tests and views; memory T x S)."""
+    d = _start(mdp, start).copy()
+    out = np.zeros((horizon, mdp.n_states))
+    policy_at = _policy_source(plan)
+    for t in range(horizon):
+        out[t] = d
+        d = _push(mdp, policy_at(t) * d)
+    return out
+
+
+# --- the lecture's messages ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Messages:
+    """Backward messages log beta_t(s) (T, S), forward messages log alpha_t(s) (T, S) and log Z = log p(O_{1:T}).
+
+    beta_t(s, a) = p(O_t..O_T | s_t, a_t) = exp(r(s)) E[beta_{t+1}(s')], beta_t(s) = sum_a beta_t(s, a) (a unit
+    action prior); alpha_t(s) = p(s_t, O_1..O_{t-1}); mu_t(s, a) = alpha_t(s) beta_t(s, a) / Z.
+    """
+
+    plan: SoftPlan  # the optimistic soft plan: plan.V = log beta_t(s), plan.q(t) = log beta_t(s, a)
+    log_alpha: np.ndarray
+    log_z: float
+
+    @property
+    def log_beta(self) -> np.ndarray:
+        return self.plan.V
+
+    def state_marginals(self) -> np.ndarray:
+        """(T, S): p(s_t = s | O_{1:T}) (with goals, rows sum to the probability the episode still runs)."""
+        return np.exp(self.log_alpha + self.log_beta - self.log_z)
+
+    def state_action_marginal(self, t: int) -> np.ndarray:
+        """mu_t(s, a) = alpha_t(s) beta_t(s, a) / Z, (S, A) (terminal states and the last step: split uniformly)."""
+        return np.exp(self.log_alpha[t][:, None] + self.log_beta[t][:, None] + self.plan.log_policy(t) - self.log_z)
+
+
+def messages(mdp: GridMDP, reward: np.ndarray, horizon: int, start: np.ndarray | None = None) -> Messages:
+    """The lecture's backward and forward messages for the trajectory model p(tau) ~ p(s_0) prod P exp(sum r)."""
+    plan = soft_value_iteration(mdp, reward, horizon=horizon, discount=1.0, optimistic=True)
+    r = plan.reward
+    T, S = plan.V.shape
+    src, logw = mdp.incoming_am
+    live = np.where(mdp.terminal, -np.inf, r)  # nothing leaves a goal
+    log_alpha = np.empty((T, S))
+    with np.errstate(divide="ignore"):
+        log_alpha[0] = np.log(_start(mdp, start))
+    for t in range(T - 1):
+        # alpha_{t+1}(s') = sum_{s,a} P(s' | s, a) exp(r(s)) alpha_t(s), summed in log space
+        log_alpha[t + 1] = lse0(logw + np.take(live + log_alpha[t], src))
+    log_z = float(logsumexp(log_alpha[0] + plan.V[0]))
+    if not np.isfinite(log_z):
+        raise PlanningError("the partition function is not finite (reward too large, or no start state)")
+    return Messages(plan, log_alpha, log_z)
+
+
+def message_visitation(msg: Messages, weights: np.ndarray | None = None) -> np.ndarray:
+    """D(s) = sum_t w_t sum_a mu_t(s, a) from the messages."""
+    marg = msg.state_marginals()
+    if weights is None:
+        return marg.sum(axis=0)
+    return weights @ marg
+
+
+# --- policy evaluation and rollouts -------------------------------------------------------------------------------
+def policy_transition(mdp: GridMDP, pi: np.ndarray) -> sp.csr_matrix:
+    """P_pi(s, s') = sum_a pi(a|s) P(s'|s, a) as a sparse (S, S) matrix."""
+    S, A = mdp.n_states, mdp.n_actions
+    collapse = sp.csr_matrix((pi.ravel(), (np.repeat(np.arange(S), A), np.arange(S * A))), shape=(S, S * A))
+    return (collapse @ mdp.P).tocsr()
+
+
+def evaluate_policy(mdp: GridMDP, reward: np.ndarray, pi: np.ndarray, discount: float | None = None,
+                    horizon: int | None = None) -> np.ndarray:
+    """V^pi(s) under ``reward``: exact sparse solve of (I - gamma P_pi) V = r for gamma < 1; with gamma == 1, the
+    sum of rewards over ``horizon`` steps. ``pi`` is a stationary (S, A) policy."""
+    r = _check_reward(mdp, reward)
+    g = mdp.discount if discount is None else float(discount)
+    Ppi = policy_transition(mdp, pi)
+    if g < 1.0:
+        M = sp.identity(mdp.n_states, format="csc") - g * Ppi.tocsc()
+        return spla.spsolve(M, r)
+    T = mdp.horizon if horizon is None else int(horizon)
+    V = r.copy()
+    for _ in range(T - 1):
+        V = r + Ppi @ V
+    return V
+
+
+@dataclass(frozen=True)
+class Rollouts:
+    """Sampled episodes: states (N, T) padded with -1 after the end, actions (N, T-1) padded with -1, lengths (N,)."""
+
+    states: np.ndarray
+    actions: np.ndarray
+    lengths: np.ndarray
+
+
+def rollout(mdp: GridMDP, plan: SoftPlan | HardPlan, n: int, horizon: int, seed: int | np.random.Generator = 0,
+            start: np.ndarray | None = None) -> Rollouts:
+    """Sample ``n`` episodes of at most ``horizon`` states from a policy, seeded; episodes stop at goals."""
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    p0 = _start(mdp, start)
+    states = np.full((n, horizon), -1, dtype=np.int64)
+    actions = np.full((n, max(horizon - 1, 0)), -1, dtype=np.int64)
+    s = rng.choice(mdp.n_states, size=n, p=p0 / p0.sum())
+    states[:, 0] = s
+    alive = ~mdp.terminal[s]
+    lengths = np.ones(n, dtype=np.int64)
+    policy_at = _policy_source(plan)
+    for t in range(horizon - 1):
+        if not alive.any():
+            break
+        pi = policy_at(t)
+        idx = np.flatnonzero(alive)
+        cs = np.cumsum(pi[:, s[idx]].T, axis=1)
+        a = np.minimum((rng.random((len(idx), 1)) * cs[:, -1:] > cs).sum(axis=1), mdp.n_actions - 1)
+        pk = np.cumsum(mdp.prob[s[idx], a], axis=1)
+        k = np.minimum((rng.random((len(idx), 1)) * pk[:, -1:] > pk).sum(axis=1), pk.shape[1] - 1)
+        s_next = mdp.succ[s[idx], a, k]
+        actions[idx, t] = a
+        states[idx, t + 1] = s_next
+        lengths[idx] += 1
+        s[idx] = s_next
+        alive[idx] = ~mdp.terminal[s_next]
+    return Rollouts(states, actions, lengths)
