@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, Snapshot
 from irl_studio.algorithms.maxent import MaxEntIRL
+from irl_studio.algorithms.maxmargin import MaxMarginIRL
 from irl_studio.algorithms.mce import MCEIRL
+from irl_studio.algorithms.mmp import MMPIRL
+from irl_studio.algorithms.projection import ProjectionIRL
 
 ALGORITHMS: dict[str, type[IRLAlgorithm]] = {
+    MaxMarginIRL.name: MaxMarginIRL,
+    ProjectionIRL.name: ProjectionIRL,
+    MMPIRL.name: MMPIRL,
     MaxEntIRL.name: MaxEntIRL,
     MCEIRL.name: MCEIRL,
 }
