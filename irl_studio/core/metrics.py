@@ -15,19 +15,33 @@ import numpy as np
 
 from irl_studio.core.demos import DemoArrays
 from irl_studio.core.mdp import GridMDP
-from irl_studio.core.planning import SoftPlan, evaluate_policy, hard_value_iteration
+from irl_studio.core.planning import HardPlan, SoftPlan, evaluate_policy, expected_next_am, hard_value_iteration
 
 
-def _greedy_policy(mdp: GridMDP, reward: np.ndarray) -> np.ndarray:
+def _greedy_plan(mdp: GridMDP, reward: np.ndarray) -> HardPlan:
     horizon = mdp.horizon if mdp.discount >= 1 else None
-    return hard_value_iteration(mdp, reward, mdp.discount, horizon=horizon).policy()
+    return hard_value_iteration(mdp, reward, mdp.discount, horizon=horizon)
+
+
+def _true_value(mdp: GridMDP, true_reward: np.ndarray, plan: HardPlan) -> np.ndarray:
+    """Value under ``true_reward`` of the greedy policy of ``plan``: stationary (discounted), or time-indexed over the
+    horizon (discount 1)."""
+    if plan.greedy_t is None:
+        return evaluate_policy(mdp, true_reward, plan.policy())
+    r = np.asarray(true_reward, dtype=np.float64)
+    V = r.copy()
+    cols = np.arange(mdp.n_states)
+    for t in range(len(plan.greedy_t) - 2, -1, -1):
+        V = r + expected_next_am(mdp, V)[plan.greedy_t[t], cols]
+        V[mdp.terminal] = r[mdp.terminal]
+    return V
 
 
 def evd(mdp: GridMDP, true_reward: np.ndarray, learned_reward: np.ndarray) -> dict[str, float]:
     """EVD and normalized EVD of ``learned_reward`` (both per state)."""
     p0 = mdp.start
-    v_opt = float(p0 @ evaluate_policy(mdp, true_reward, _greedy_policy(mdp, true_reward)))
-    v_learned = float(p0 @ evaluate_policy(mdp, true_reward, _greedy_policy(mdp, learned_reward)))
+    v_opt = float(p0 @ _true_value(mdp, true_reward, _greedy_plan(mdp, true_reward)))
+    v_learned = float(p0 @ _true_value(mdp, true_reward, _greedy_plan(mdp, learned_reward)))
     uniform = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions)
     v_random = float(p0 @ evaluate_policy(mdp, true_reward, uniform))
     gap = v_opt - v_learned

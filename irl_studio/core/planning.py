@@ -208,16 +208,21 @@ def soft_value_iteration(mdp: GridMDP, reward: np.ndarray, horizon: int | None =
 # --- hard value iteration -----------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class HardPlan:
-    """Optimal values of a discounted (or finite-horizon) problem and a greedy deterministic policy."""
+    """Optimal values of a discounted (or finite-horizon) problem and a greedy deterministic policy.
+
+    Finite horizon (discount 1): ``greedy_t`` (T, S) holds the time-indexed greedy actions and ``policy(t)`` uses
+    them (the t = 0 policy applied at every step can procrastinate forever on ties, e.g. 'stay' next to a goal)."""
 
     V: np.ndarray  # (S,) values at t = 0
     Q: np.ndarray  # (S, A)
     greedy: np.ndarray  # (S,) action index (first best on ties)
     discount: float = 1.0
+    greedy_t: np.ndarray | None = None  # (T, S) time-indexed greedy actions of a finite-horizon problem
 
     def policy(self, t: int = 0) -> np.ndarray:
+        g = self.greedy if self.greedy_t is None else self.greedy_t[min(t, len(self.greedy_t) - 1)]
         pi = np.zeros_like(self.Q)
-        pi[np.arange(len(self.greedy)), self.greedy] = 1.0
+        pi[np.arange(len(g)), g] = 1.0
         return pi
 
     def policy_am(self, t: int = 0) -> np.ndarray:
@@ -244,11 +249,15 @@ def hard_value_iteration(mdp: GridMDP, reward: np.ndarray, discount: float | Non
     if g >= 1.0:
         if horizon is None:
             raise PlanningError("value iteration with discount 1 needs a finite horizon")
+        T = int(horizon)
         V = r.copy()
         Q = np.broadcast_to(r, (mdp.n_actions, mdp.n_states)).copy()
-        for _ in range(int(horizon) - 1):
+        greedy_t = np.zeros((T, mdp.n_states), dtype=np.int8)  # the last step's action is irrelevant: stay
+        for t in range(T - 2, -1, -1):
             Q = backup(V)
             V = Q.max(axis=0)
+            greedy_t[t] = np.argmax(Q, axis=0)
+        return HardPlan(V, Q.T.copy(), np.argmax(Q, axis=0), g, greedy_t)
     else:
         V = np.where(term, r, 0.0) if V0 is None else np.asarray(V0, dtype=np.float64).copy()
         for _ in range(max_iter):
@@ -285,6 +294,8 @@ def _start(mdp: GridMDP, start: np.ndarray | None) -> np.ndarray:
 
 def _policy_source(plan: SoftPlan | HardPlan):
     if isinstance(plan, SoftPlan) and plan.finite:
+        return plan.policy_am
+    if isinstance(plan, HardPlan) and plan.greedy_t is not None:
         return plan.policy_am
     stationary = plan.policy_am(0)
     return lambda t: stationary
