@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from irl_studio.algorithms.linear import Evaluation, LinearIRL
-from irl_studio.core.planning import logsumexp, messages
+from irl_studio.core.planning import lse0, logsumexp, soft_value_iteration
 
 
 class MaxEntIRL(LinearIRL):
@@ -32,15 +32,31 @@ class MaxEntIRL(LinearIRL):
 
     def evaluate(self, reward: np.ndarray) -> Evaluation:
         T = self.problem.horizon
-        msg = messages(self.problem.mdp, reward, T, start=self.p0)  # steps 1 and 2
-        D = self.weights_t @ msg.state_marginals()  # step 3, summed over actions and time
+        mdp = self.problem.mdp
+        plan = soft_value_iteration(mdp, reward, horizon=T, discount=1.0, optimistic=True)  # step 1: log beta_t
+        log_beta = plan.V
         # log Z of each demonstration's own length: beta is time-homogeneous, so the horizon-L partition function
         # is sum_s p0(s) beta_{T-L}(s) (goal-ending demonstrations: the full horizon)
         arr = self.problem.arrays
         L = np.where(arr.ended_at_goal, T, arr.lengths)
         with np.errstate(divide="ignore"):
             logp0 = np.log(self.p0)
-        log_z = {int(l): float(logsumexp(logp0 + msg.log_beta[T - l])) for l in np.unique(L)}
+        lengths, counts = np.unique(L, return_counts=True)
+        log_z = {int(l): float(logsumexp(logp0 + log_beta[T - l])) for l in lengths}
         mean_log_z = float(np.mean([log_z[int(l)] for l in L]))
         objective = float(reward @ self.D_E) - mean_log_z
-        return Evaluation(objective, D, msg.plan.policy(0), {"log_likelihood": objective, "log_z": msg.log_z})
+        # steps 2-4, the exact gradient of that objective: the forward messages of the length-L model start at time
+        # T - L with p0 / Z_L (weighted by the share of such demonstrations); mu_t(s) = alpha_t(s) beta_t(s)
+        inject = {int(T - l): logp0 + np.log(c / arr.n) - log_z[int(l)] for l, c in zip(lengths, counts)}
+        src, logw = mdp.incoming_am
+        live = np.where(mdp.terminal, -np.inf, plan.reward)  # nothing leaves a goal
+        log_alpha = np.full(mdp.n_states, -np.inf)
+        D = np.zeros(mdp.n_states)
+        for t in range(T):
+            if t in inject:
+                log_alpha = np.logaddexp(log_alpha, inject[t])
+            D += np.exp(log_alpha + log_beta[t])
+            if t < T - 1:
+                log_alpha = lse0(logw + np.take(live + log_alpha, src))
+        log_z_full = float(logsumexp(logp0 + log_beta[0]))
+        return Evaluation(objective, D, plan.policy(0), {"log_likelihood": objective, "log_z": log_z_full})

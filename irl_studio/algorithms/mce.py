@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from irl_studio.algorithms.linear import Evaluation, LinearIRL
-from irl_studio.core.planning import soft_value_iteration, state_visitation
+from irl_studio.core.planning import soft_value_iteration, staggered_visitation
 
 
 class MCEIRL(LinearIRL):
@@ -35,10 +35,21 @@ class MCEIRL(LinearIRL):
     def evaluate(self, reward: np.ndarray) -> Evaluation:
         mdp, T = self.problem.mdp, self.problem.horizon
         plan = soft_value_iteration(mdp, reward, horizon=T, discount=self.discount)  # backward: soft VI
-        D = state_visitation(plan, mdp, T, weights=self.weights_t, start=self.p0)  # forward: through the dynamics
         arr = self.problem.arrays
         L = np.where(arr.ended_at_goal, T, arr.lengths)
         # each demonstration's own remaining horizon (V is time-homogeneous): V_{T-L}(s_0)
         v0 = plan.V[T - L, arr.states[:, 0]] if self.config.start == "demos" else plan.V[T - L] @ self.p0
         objective = float(reward @ self.D_E) - float(np.mean(v0))
+        # forward: the exact gradient of that objective. A demonstration of length L enters at time T - L (from its
+        # own start cell, or from p0) and follows pi_{T-L} .. pi_{T-1} through the dynamics, discounted from entry.
+        inject: dict[int, np.ndarray] = {}
+        n = max(arr.n, 1)
+        for i in range(arr.n):
+            t0 = int(T - L[i])
+            mass = inject.setdefault(t0, np.zeros(mdp.n_states))
+            if self.config.start == "demos":
+                mass[arr.states[i, 0]] += 1.0 / n
+            else:
+                mass += self.p0 / n
+        D = staggered_visitation(plan, mdp, T, inject, self.discount)
         return Evaluation(objective, D, plan.policy(0), {"log_likelihood": objective})

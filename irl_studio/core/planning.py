@@ -327,6 +327,27 @@ def state_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, weig
     return (D, Dsa.T.copy()) if return_sa else D
 
 
+def staggered_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, inject: dict[int, np.ndarray],
+                         discount: float = 1.0) -> np.ndarray:
+    """Visitation of episodes that start at different times: ``inject[t0]`` (S,) is start mass entering at time
+    ``t0`` and followed with the policy of times t0, t0+1, .. T-1, each episode discounted from its own start:
+    ``D = sum_t d_t``, ``d_{t+1} = gamma push(pi_t d_t) + inject[t+1]``.
+
+    This is the exact gradient of ``sum_i V_{T-L_i}(s_{0,i})`` (the soft values of episodes of different lengths
+    L_i, :mod:`irl_studio.algorithms.mce`) with respect to the reward."""
+    T = int(horizon)
+    policy_at = _policy_source(plan)
+    d = np.zeros(mdp.n_states)
+    D = np.zeros(mdp.n_states)
+    for t in range(T):
+        if t in inject:
+            d = d + inject[t]
+        D += d
+        if t < T - 1:
+            d = discount * _push(mdp, policy_at(t) * d)
+    return D
+
+
 def visitation_by_time(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int,
                        start: np.ndarray | None = None) -> np.ndarray:
     """(T, S) array of P(s_t = s) (for tests and views; memory T x S)."""
