@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, Snapshot
+from irl_studio.algorithms.deep_maxent import DeepMaxEntIRL
 from irl_studio.algorithms.maxent import MaxEntIRL
 from irl_studio.algorithms.maxmargin import MaxMarginIRL
 from irl_studio.algorithms.mce import MCEIRL
@@ -15,6 +16,7 @@ ALGORITHMS: dict[str, type[IRLAlgorithm]] = {
     MMPIRL.name: MMPIRL,
     MaxEntIRL.name: MaxEntIRL,
     MCEIRL.name: MCEIRL,
+    DeepMaxEntIRL.name: DeepMaxEntIRL,
 }
 
 

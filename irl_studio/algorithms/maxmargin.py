@@ -66,7 +66,7 @@ class MaxMarginIRL(Apprenticeship):
             t_dual = float(np.min((self.mu_E - mus) @ w_dual))
             if t_dual > t:  # keep the better certified solution
                 w, t = w_dual, t_dual
-        self.lam = lam
+        self.lam, self.margin = lam, t
         return w, {"margin": t, "distance": dist}, t <= self.config.epsilon
 
     def mixture_weights(self) -> np.ndarray:

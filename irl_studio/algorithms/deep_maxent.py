@@ -1,0 +1,178 @@
+"""Deep MaxEnt IRL (Wulfmeier, Ondruska & Posner 2016): a neural network from features to reward, trained with the
+maximum-entropy gradient.
+
+Reward r_psi(s) = g(phi(s); psi), a network: an MLP applied to each state's features, or a fully convolutional net
+over the grid's feature maps (``network``: ``mlp`` | ``fcn``). Features are standardized (zero mean, unit variance
+per column over the floor cells) before entering the net.
+
+The objective is the MaxEnt log-likelihood of the demonstrations L(psi) = L(r_psi). Its gradient with respect to
+the reward of each state is the expert's visitation minus the learner's expected visitation (Wulfmeier eq. 7-11):
+
+    dL/dr(s) = D_E(s) - E[D(s)]          dL/dpsi = sum_s (D_E(s) - E[D(s)]) dr_psi(s)/dpsi
+
+so one step is: forward the net to get r; one backward pass (soft value iteration) and one forward pass (the
+visitation) to get E[D]; back-propagate -(D_E - E[D]) through the net (``r.backward(gradient=-(D_E - D))``); one
+Adam step with weight decay.
+
+The expected visitation is the *causal* one of maximum causal entropy IRL (mce.py, Ziebart 2010): discounted soft
+value iteration Q = r + gamma E[V'], V = logsumexp_a Q, then the forward pass through the true dynamics, with the
+same discount and the same per-step weights as the expert's counts. Wulfmeier's paper uses Ziebart 2008's
+trajectory model; the two agree when the dynamics are deterministic, and with slip > 0 (Objectworld has 30%) the
+causal model is the right one: the trajectory model's messages let the learner "choose" where it slips, which makes
+it optimistic about the dynamics. The objective reported is MCE's: L = sum_s r(s) D_E(s) - E_{s0}[V_0(s0)].
+
+Seeded: the initial weights come from ``torch.manual_seed(seed)`` inside a forked RNG (the global torch RNG is left
+as it was); the training itself is deterministic. Torch runs on ``threads`` CPU threads (1 by default) so training
+never starves the GUI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, knob
+from irl_studio.core.metrics import feature_gap
+from irl_studio.core.planning import soft_value_iteration, state_visitation
+
+_ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh}
+
+
+@dataclass(frozen=True)
+class DeepMaxEntConfig:
+    max_iterations: int = knob(150, "stop after this many Adam steps (one backward + forward pass each)", min=1,
+                               max=100_000)
+    network: str = knob("mlp", "mlp: a multilayer perceptron on each state's features; fcn: a fully convolutional "
+                        "net over the grid's feature maps (sees neighbouring cells)", choices=("mlp", "fcn"))
+    hidden: tuple = knob((32, 32), "hidden layer widths (fcn: channels), comma-separated")
+    kernel: int = knob(3, "fcn only: kernel size of the first convolution (the others are 1 x 1)", min=1, max=15)
+    activation: str = knob("elu", "activation between layers", choices=("relu", "elu", "tanh"))
+    learning_rate: float = knob(0.01, "Adam step size", min=0.0)
+    weight_decay: float = knob(1e-2, "L2 weight decay of the network weights (Adam's weight_decay)", min=0.0)
+    tol: float = knob(1e-3, "converged when every |expert - learner visitation| is below this", min=0.0)
+    start: str = knob("demos", "start distribution of the learner: the demonstrations' start cells, or the layout's",
+                      choices=("demos", "layout"))
+    threads: int = knob(1, "CPU threads for torch (kept low so the GUI stays responsive)", min=1, max=2)
+    eval_every: int = knob(5, "compute EVD and reward correlation (needs a true reward) every N iterations", min=1)
+
+
+def _standardize(x: np.ndarray) -> np.ndarray:
+    mean = x.mean(axis=0)
+    std = x.std(axis=0)
+    return (x - mean) / np.where(std > 1e-12, std, 1.0)
+
+
+class _MLP(nn.Module):
+    def __init__(self, n_in: int, hidden: tuple, act: type[nn.Module]) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        for h in hidden:
+            layers += [nn.Linear(n_in, int(h)), act()]
+            n_in = int(h)
+        layers.append(nn.Linear(n_in, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (S, F) -> (S,)
+        return self.net(x).squeeze(-1)
+
+
+class _FCN(nn.Module):
+    def __init__(self, n_in: int, hidden: tuple, act: type[nn.Module], kernel: int, cells: np.ndarray) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        k = int(kernel)
+        for h in hidden:
+            layers += [nn.Conv2d(n_in, int(h), k, padding=k // 2, padding_mode="zeros"), act()]
+            n_in, k = int(h), 1
+        layers.append(nn.Conv2d(n_in, 1, k, padding=k // 2))
+        self.net = nn.Sequential(*layers)
+        self.register_buffer("rows", torch.tensor(np.array(cells[:, 0])), persistent=False)
+        self.register_buffer("cols", torch.tensor(np.array(cells[:, 1])), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (F, rows, cols) -> (S,)
+        out = self.net(x.unsqueeze(0))[0, 0]
+        return out[self.rows, self.cols]
+
+
+class DeepMaxEntIRL(IRLAlgorithm):
+    name = "deep-maxent"
+    title = "Deep MaxEnt IRL"
+    paper = "Wulfmeier, Ondruska & Posner 2016, Maximum entropy deep inverse reinforcement learning"
+    Config = DeepMaxEntConfig
+
+    def __init__(self, problem: Problem, config: Any = None, seed: int = 0) -> None:
+        super().__init__(problem, config, seed)
+        cfg = self.config
+        if not cfg.hidden or any(int(h) < 1 for h in cfg.hidden):
+            raise AlgorithmError(f"hidden: give at least one positive layer width, not {cfg.hidden!r}")
+        torch.set_num_threads(int(cfg.threads))
+        mdp, T = problem.mdp, problem.horizon
+        self.discount = float(mdp.discount)
+        self.p0 = self.start_distribution(cfg.start)
+        self.weights_t = problem.arrays.time_weights(T, self.discount)
+        self.D_E = self.expert_visitation(self.discount)
+        x = _standardize(problem.features.dense())
+        act = _ACTIVATIONS[cfg.activation]
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            if cfg.network == "mlp":
+                self.net: nn.Module = _MLP(x.shape[1], cfg.hidden, act).double()
+                self.x = torch.as_tensor(x, dtype=torch.float64)
+            else:
+                maps = np.zeros((x.shape[1], mdp.rows, mdp.cols))
+                maps[:, mdp.cells[:, 0], mdp.cells[:, 1]] = x.T  # standardized feature maps, zero on walls
+                self.net = _FCN(x.shape[1], cfg.hidden, act, cfg.kernel, mdp.cells).double()
+                self.x = torch.as_tensor(maps, dtype=torch.float64)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+
+    def reward_tensor(self) -> torch.Tensor:
+        return self.net(self.x)
+
+    def evaluate(self, reward: np.ndarray) -> tuple[float, np.ndarray, Any]:
+        """MCE backward pass (soft VI) and forward pass: (log-likelihood L, expected visitation D, the plan)."""
+        mdp, T = self.problem.mdp, self.problem.horizon
+        plan = soft_value_iteration(mdp, reward, horizon=T, discount=self.discount)
+        D = state_visitation(plan, mdp, T, weights=self.weights_t, start=self.p0)
+        arr = self.problem.arrays
+        L = np.where(arr.ended_at_goal, T, arr.lengths)
+        v0 = plan.V[T - L, arr.states[:, 0]] if self.config.start == "demos" else plan.V[T - L] @ self.p0
+        objective = float(reward @ self.D_E) - float(np.mean(v0))
+        return objective, D, plan
+
+    def _step(self) -> dict[str, Any]:
+        self.net.train()
+        self.opt.zero_grad()
+        r_t = self.reward_tensor()
+        reward = r_t.detach().numpy().astype(np.float64)
+        if not np.all(np.isfinite(reward)):
+            raise AlgorithmError("the network's reward has NaN or infinite values (try a smaller learning rate)")
+        objective, D, plan = self.evaluate(reward)
+        grad_r = self.D_E - D  # dL/dr(s): expert minus expected visitation
+        r_t.backward(gradient=torch.as_tensor(-grad_r))  # minimize -L: back-propagate through the net
+        gnorm = float(torch.sqrt(sum((p.grad ** 2).sum() for p in self.net.parameters())))
+        converged = bool(np.max(np.abs(grad_r)) < self.config.tol)
+        if not converged:
+            self.opt.step()
+        feats = self.problem.features
+        metrics = {"objective": objective, "log_likelihood": objective, "gradient_norm": gnorm,
+                   "visitation_gap_inf": float(np.max(np.abs(grad_r))),
+                   **feature_gap(feats.counts(self.D_E), feats.counts(D))}
+        return {"reward": reward, "expert_visitation": self.D_E, "learner_visitation": D,
+                "policy": plan.policy(0), "metrics": metrics, "converged": converged}
+
+    def parameters_vector(self) -> np.ndarray:
+        return torch.nn.utils.parameters_to_vector(self.net.parameters()).detach().numpy().copy()
+
+    def reward_for(self, params: np.ndarray) -> np.ndarray:
+        """The reward of the network with the given flat parameters (the network is restored afterwards)."""
+        old = torch.nn.utils.parameters_to_vector(self.net.parameters()).detach().clone()
+        torch.nn.utils.vector_to_parameters(torch.as_tensor(params, dtype=torch.float64), self.net.parameters())
+        try:
+            with torch.no_grad():
+                return self.reward_tensor().numpy().astype(np.float64)
+        finally:
+            torch.nn.utils.vector_to_parameters(old, self.net.parameters())
