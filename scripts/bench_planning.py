@@ -8,7 +8,7 @@ discount (0.95), a random reward:
   the reference's (T, S, A) policy) fit in 1.5 GB; both must give the same visitation;
 * messages: the lecture's backward/forward messages and their visitation (MaxEnt IRL's inner loop).
 
-Then one full MCE IRL fit on 32 x 32 with one-hot `state` features, horizon 64, stopping at ||D - D_E||_inf < 1e-3,
+Then one full MCE IRL fit on 32 x 32 with one-hot `state` features, horizon 64, stopping at ‖D − D_E‖∞ < 1e-3,
 where D_E is the exact visitation of the soft-optimal expert of a random true reward in the same model (realizable).
 The `imitation` library's MCE IRL takes about 226 s (482 Adam steps, dense transitions) for that fit on this machine.
 
@@ -171,10 +171,10 @@ def table(rows: list[dict], fit: dict | None) -> str:
     if fit is not None:
         out += ["",
                 "Full MCE IRL fit, 32 x 32 open grid, one-hot `state` features (1024 weights), horizon 64, slip 0.3, "
-                "discount 0.95, L-BFGS, stop at ||D - D_E||_inf < 1e-3 with D_E the exact visitation of the "
+                "discount 0.95, L-BFGS, stop at ‖D − D_E‖∞ < 1e-3 with D_E the exact visitation of the "
                 "soft-optimal expert of a random reward (realizable):",
                 "",
-                "| fit | seconds | iterations | objective evaluations | final ||D - D_E||_inf | status |",
+                "| fit | seconds | iterations | objective evaluations | final ‖D − D_E‖∞ | status |",
                 "|---|---:|---:|---:|---:|---|",
                 f"| IRL Studio MCE (L-BFGS) | {fit['seconds']:.2f} | {fit['iterations']} | {fit['evaluations']} | "
                 f"{fit['gap']:.1e} | {fit['status']} |",
