@@ -1,0 +1,321 @@
+"""The grid canvas: draws a layout (cells, objects, start and goal marks), overlays (true or learned reward,
+demonstration paths, policy arrows, rolling-out agents with trails, hover highlight), and turns mouse and keyboard
+input into cell-level signals. It edits nothing itself: the main window decides what a click means.
+
+A :class:`QAbstractScrollArea` whose viewport receives the mouse events (as a QGraphicsView would), so
+``cell_center(row, col)`` is in viewport coordinates. Cells are always square.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeyEvent, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QAbstractScrollArea
+
+from irl_studio.core.layout import GOAL, START, TERRAIN_CHARS, WALL, Layout
+from irl_studio.gui.colors import diverging_rgb
+
+FLOOR_RGB = (236, 236, 230)
+WALL_RGB = (52, 54, 62)
+START_RGB = (200, 230, 255)
+GOAL_RGB = (255, 226, 140)
+TERRAIN_RGB = [(166, 206, 227), (178, 223, 138), (251, 154, 153), (253, 191, 111), (202, 178, 214),
+               (255, 255, 153), (177, 89, 40), (31, 120, 180), (51, 160, 44), (227, 26, 28)]
+OBJECT_COLORS = [QColor(c) for c in ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628",
+                                     "#f781bf", "#999999", "#111111", "#ffff33")]
+DEMO_COLORS = [QColor(c) for c in ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+                                   "#17becf")]
+# screen offsets of the actions stay, up, down, left, right
+_ARROW = {"stay": (0, 0), "up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
+
+
+def layout_rgb(layout: Layout) -> np.ndarray:
+    """(rows, cols, 3) uint8 colours of the cell types."""
+    g = layout.grid
+    rgb = np.empty(g.shape + (3,), dtype=np.uint8)
+    rgb[:] = FLOOR_RGB
+    for k, ch in enumerate(TERRAIN_CHARS):
+        rgb[g == ch] = TERRAIN_RGB[k]
+    rgb[g == START] = START_RGB
+    rgb[g == GOAL] = GOAL_RGB
+    rgb[g == WALL] = WALL_RGB
+    return rgb
+
+
+class GridCanvas(QAbstractScrollArea):
+    """Signals carry cells; ``cellPressed(row, col, button)``, ``cellDragged(row, col)``, ``strokeFinished()``,
+    ``cellHovered(row, col)`` (-1, -1 when the mouse leaves the grid), ``keyAction(name)`` for arrow keys / space
+    (an action name), Enter (``"finish"``) and Escape (``"cancel"``)."""
+
+    cellPressed = Signal(int, int, int)
+    cellDragged = Signal(int, int)
+    strokeFinished = Signal()
+    cellHovered = Signal(int, int)
+    keyAction = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gridCanvas")
+        self.setAccessibleName("Grid canvas")
+        self.setAccessibleDescription("Click and drag to draw; in demonstration mode click neighbouring cells or "
+                                      "use the arrow keys, space to stay, Enter to finish")
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().setMouseTracking(True)
+        self.setMinimumSize(240, 240)
+        self.world: Layout | None = None
+        self._base: QImage | None = None
+        self.background = "layout"  # layout | true reward | learned reward
+        self.learned_grid: np.ndarray | None = None
+        self.demo_paths: list[tuple[list[tuple[int, int]], QColor, float]] = []
+        self.current_path: list[tuple[int, int]] = []
+        self.policy_actions: np.ndarray | None = None  # (rows, cols) action name index into actions, -1: none
+        self.policy_strength: np.ndarray | None = None
+        self.policy_action_names: tuple[str, ...] = ()
+        self.agents: list[tuple[int, int]] = []
+        self.trails: list[list[tuple[int, int]]] = []
+        self.hover: tuple[int, int] | None = None
+        self._pressed = False
+        self._last_drag: tuple[int, int] | None = None
+
+    # --- model ------------------------------------------------------------------------------------------------
+    def set_layout(self, layout: Layout) -> None:
+        self.world = layout
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the background image after the layout or the background choice changed."""
+        lay = self.world
+        if lay is None:
+            self._base = None
+        else:
+            rgb = layout_rgb(lay)
+            if self.background == "true reward" and lay.true_reward is not None:
+                rgb = diverging_rgb(np.where(lay.floor_mask, lay.true_reward, np.nan))
+            elif (self.background == "learned reward" and self.learned_grid is not None
+                  and self.learned_grid.shape == lay.shape):
+                rgb = diverging_rgb(np.where(lay.floor_mask, self.learned_grid, np.nan))
+            rgb = np.ascontiguousarray(rgb)
+            rgb[lay.grid == WALL] = WALL_RGB
+            self._base = QImage(rgb.data, lay.cols, lay.rows, 3 * lay.cols, QImage.Format.Format_RGB888).copy()
+        self.viewport().update()
+
+    # --- geometry -----------------------------------------------------------------------------------------------
+    def cell_size(self) -> float:
+        if self.world is None:
+            return 1.0
+        vp = self.viewport()
+        return max(1.0, min((vp.width() - 8) / self.world.cols, (vp.height() - 8) / self.world.rows))
+
+    def origin(self) -> QPointF:
+        cs = self.cell_size()
+        vp = self.viewport()
+        return QPointF((vp.width() - cs * self.world.cols) / 2, (vp.height() - cs * self.world.rows) / 2)
+
+    def cell_rect(self, row: int, col: int) -> QRectF:
+        cs = self.cell_size()
+        o = self.origin()
+        return QRectF(o.x() + col * cs, o.y() + row * cs, cs, cs)
+
+    def cell_center(self, row: int, col: int) -> QPoint:
+        """The centre of a cell in viewport coordinates (the widget that receives the mouse events)."""
+        return self.cell_rect(row, col).center().toPoint()
+
+    def cell_at(self, pos) -> tuple[int, int] | None:
+        if self.world is None:
+            return None
+        cs = self.cell_size()
+        o = self.origin()
+        col = int(np.floor((pos.x() - o.x()) / cs))
+        row = int(np.floor((pos.y() - o.y()) / cs))
+        return (row, col) if self.world.in_bounds(row, col) else None
+
+    # --- input --------------------------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        cell = self.cell_at(event.position())
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if cell is None:
+            return
+        self._pressed = True
+        self._last_drag = cell
+        self.cellPressed.emit(cell[0], cell[1], int(event.button().value))
+
+    def mouseMoveEvent(self, event) -> None:
+        cell = self.cell_at(event.position())
+        if cell != self.hover:
+            self.hover = cell
+            self.cellHovered.emit(*(cell if cell else (-1, -1)))
+            self.viewport().update()
+        if self._pressed and cell is not None and cell != self._last_drag:
+            for c in _line(self._last_drag, cell)[1:]:
+                self.cellDragged.emit(c[0], c[1])
+            self._last_drag = cell
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pressed:
+            self._pressed = False
+            self._last_drag = None
+            self.strokeFinished.emit()
+
+    def leaveEvent(self, event) -> None:
+        self.hover = None
+        self.cellHovered.emit(-1, -1)
+        self.viewport().update()
+        super().leaveEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        keys = {Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down", Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right",
+                Qt.Key.Key_Space: "stay", Qt.Key.Key_Return: "finish", Qt.Key.Key_Enter: "finish",
+                Qt.Key.Key_Escape: "cancel"}
+        name = keys.get(Qt.Key(event.key()))
+        if name is None:
+            super().keyPressEvent(event)
+            return
+        self.keyAction.emit(name)
+        event.accept()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.viewport().update()
+
+    # --- drawing ------------------------------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        p = QPainter(self.viewport())
+        try:
+            p.fillRect(self.viewport().rect(), QColor(250, 250, 250))
+            if self.world is None or self._base is None:
+                return
+            lay = self.world
+            cs = self.cell_size()
+            o = self.origin()
+            target = QRectF(o.x(), o.y(), cs * lay.cols, cs * lay.rows)
+            p.drawImage(target, self._base)
+            if cs >= 6:
+                pen = QPen(QColor(0, 0, 0, 40))
+                pen.setWidth(0)
+                p.setPen(pen)
+                path = QPainterPath()
+                for r in range(lay.rows + 1):
+                    path.moveTo(o.x(), o.y() + r * cs)
+                    path.lineTo(o.x() + lay.cols * cs, o.y() + r * cs)
+                for c in range(lay.cols + 1):
+                    path.moveTo(o.x() + c * cs, o.y())
+                    path.lineTo(o.x() + c * cs, o.y() + lay.rows * cs)
+                p.drawPath(path)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self._paint_marks(p, cs)
+            self._paint_objects(p, cs)
+            self._paint_policy(p, cs)
+            for path, color, width in self.demo_paths:
+                self._paint_path(p, path, color, cs, width)
+            if self.current_path:
+                self._paint_path(p, self.current_path, QColor("#d62728"), cs, 0.22, head=True)
+            self._paint_agents(p, cs)
+            if self.hover is not None:
+                p.setPen(QPen(QColor(20, 20, 20, 180), 2))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRect(self.cell_rect(*self.hover))
+        finally:
+            p.end()
+
+    def _paint_marks(self, p: QPainter, cs: float) -> None:
+        if cs < 9:
+            return
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(max(8, int(cs * 0.55)))
+        p.setFont(font)
+        p.setPen(QColor(40, 40, 40))
+        g = self.world.grid
+        for ch in (START, GOAL):
+            for r, c in np.argwhere(g == ch):
+                p.drawText(self.cell_rect(int(r), int(c)), int(Qt.AlignmentFlag.AlignCenter), ch)
+
+    def _paint_objects(self, p: QPainter, cs: float) -> None:
+        for obj in self.world.objects:
+            rect = self.cell_rect(*obj.cell)
+            c = rect.center()
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QBrush(OBJECT_COLORS[obj.outer % len(OBJECT_COLORS)]))
+            p.drawEllipse(c, cs * 0.38, cs * 0.38)
+            p.setBrush(QBrush(OBJECT_COLORS[obj.inner % len(OBJECT_COLORS)]))
+            p.drawEllipse(c, cs * 0.2, cs * 0.2)
+
+    def _paint_policy(self, p: QPainter, cs: float) -> None:
+        if self.policy_actions is None or self.policy_actions.shape != self.world.shape or cs < 5:
+            return
+        names = self.policy_action_names
+        for r, c in np.argwhere(self.policy_actions >= 0):
+            a = names[int(self.policy_actions[r, c])]
+            strength = float(self.policy_strength[r, c]) if self.policy_strength is not None else 1.0
+            color = QColor(15, 15, 15, int(70 + 185 * min(max(strength, 0.0), 1.0)))
+            center = self.cell_rect(int(r), int(c)).center()
+            dx, dy = _ARROW[a]
+            if dx == 0 and dy == 0:
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(color)
+                p.drawEllipse(center, cs * 0.1, cs * 0.1)
+                continue
+            L = cs * 0.36
+            tip = QPointF(center.x() + dx * L, center.y() + dy * L)
+            tail = QPointF(center.x() - dx * L * 0.7, center.y() - dy * L * 0.7)
+            p.setPen(QPen(color, max(1.0, cs * 0.07)))
+            p.drawLine(tail, tip)
+            h = cs * 0.16
+            left = QPointF(tip.x() - dx * h - dy * h * 0.8, tip.y() - dy * h - dx * h * 0.8)
+            right = QPointF(tip.x() - dx * h + dy * h * 0.8, tip.y() - dy * h + dx * h * 0.8)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(color)
+            p.drawPolygon(QPolygonF([tip, left, right]))
+
+    def _paint_path(self, p: QPainter, path, color: QColor, cs: float, width: float, head: bool = False) -> None:
+        if not path:
+            return
+        pen = QPen(color, max(1.5, cs * width))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        pts = [self.cell_rect(r, c).center() for r, c in path]
+        if len(pts) > 1:
+            p.drawPolyline(QPolygonF(pts))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(color)
+        p.drawEllipse(pts[0], cs * 0.18, cs * 0.18)
+        if head:
+            p.setBrush(QColor("white"))
+            p.setPen(QPen(color, max(1.0, cs * 0.08)))
+            p.drawEllipse(pts[-1], cs * 0.28, cs * 0.28)
+
+    def _paint_agents(self, p: QPainter, cs: float) -> None:
+        for i, trail in enumerate(self.trails):
+            color = QColor(DEMO_COLORS[i % len(DEMO_COLORS)])
+            color.setAlpha(140)
+            self._paint_path(p, trail, color, cs, 0.12)
+        for i, (r, c) in enumerate(self.agents):
+            color = DEMO_COLORS[i % len(DEMO_COLORS)]
+            p.setPen(QPen(QColor("white"), max(1.0, cs * 0.06)))
+            p.setBrush(color)
+            p.drawEllipse(self.cell_rect(r, c).center(), cs * 0.32, cs * 0.32)
+
+    def viewport_rect_of_grid(self) -> QRect:
+        cs = self.cell_size()
+        o = self.origin()
+        return QRectF(o.x(), o.y(), cs * self.world.cols, cs * self.world.rows).toRect()
+
+
+def _line(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
+    """4-connected cells from a to b (a fast drag covers every cell in between)."""
+    (r0, c0), (r1, c1) = a, b
+    out = [(r0, c0)]
+    r, c = r0, c0
+    while (r, c) != (r1, c1):
+        dr, dc = r1 - r, c1 - c
+        if abs(dc) * max(abs(r1 - r0), 1) >= abs(dr) * max(abs(c1 - c0), 1) and dc != 0:
+            c += 1 if dc > 0 else -1
+        else:
+            r += 1 if dr > 0 else -1
+        out.append((r, c))
+    return out

@@ -1,0 +1,130 @@
+"""Live views of a run, drawn with pyqtgraph: heatmaps with a colour bar (learned reward, visitation, difference)
+and the training curves. They draw snapshots; they compute nothing but colours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from irl_studio.gui.colors import diverging_lut, diverging_rgb, sequential_lut, sequential_rgb, symmetric_limit
+
+pg.setConfigOptions(antialias=True, background="w", foreground="k")
+
+
+def _cmap(lut: np.ndarray) -> pg.ColorMap:
+    return pg.ColorMap(np.linspace(0.0, 1.0, len(lut)), lut)
+
+
+class HeatmapView(pg.GraphicsLayoutWidget):
+    """A grid of values as an image (row 0 at the top, square cells) with a colour bar.
+
+    ``kind``: ``diverging`` (centred on zero, symmetric limits) or ``sequential`` (0 .. vmax).
+    """
+
+    def __init__(self, object_name: str, title: str, kind: str = "diverging", parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setAccessibleName(title)
+        self.kind = kind
+        self.title = title
+        self.plot = self.addPlot(row=0, col=0, title=title)
+        self.plot.setTitle(title, size="9pt")
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        vb = self.plot.getViewBox()
+        vb.setAspectLocked(True)
+        vb.invertY(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        lut = diverging_lut() if kind == "diverging" else sequential_lut()
+        self.bar = pg.ColorBarItem(values=(-1, 1) if kind == "diverging" else (0, 1), colorMap=_cmap(lut),
+                                   interactive=False, width=12, colorMapMenu=False)
+        self.addItem(self.bar, row=0, col=1)
+        self.values: np.ndarray | None = None
+        self.setMinimumSize(160, 140)
+
+    def clear_values(self) -> None:
+        self.values = None
+        self.image.clear()
+
+    def set_values(self, grid: np.ndarray, limit: float | None = None) -> None:
+        """Draw ``grid`` (NaN on walls). ``limit``: symmetric limit (diverging) or top (sequential)."""
+        grid = np.asarray(grid, dtype=np.float64)
+        self.values = grid
+        if self.kind == "diverging":
+            lim = symmetric_limit(grid) if limit is None else max(float(limit), 1e-12)
+            rgb = diverging_rgb(grid, lim)
+            self.bar.setLevels(values=(-lim, lim))
+        else:
+            finite = grid[np.isfinite(grid)]
+            top = (float(finite.max()) if finite.size else 1.0) if limit is None else float(limit)
+            top = top if top > 1e-12 else 1.0
+            rgb = sequential_rgb(grid, top)
+            self.bar.setLevels(values=(0.0, top))
+        rows, cols = grid.shape
+        first = self.image.image is None or self.image.image.shape[:2] != (rows, cols)
+        self.image.setImage(np.ascontiguousarray(rgb), autoLevels=False, levels=(0, 255))
+        if first:
+            self.image.setRect(0, 0, cols, rows)
+            self.plot.getViewBox().setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
+
+
+class CurvesView(pg.GraphicsLayoutWidget):
+    """Objective, feature-expectation gap and (when a true reward exists) EVD against the iteration."""
+
+    SERIES = (("objective", "objective", "#1f77b4"), ("feature_gap", "feature gap (max |f_E - f_L|)", "#d62728"),
+              ("evd", "EVD (true reward)", "#2ca02c"))
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("curvesView")
+        self.setAccessibleName("Training curves")
+        self.plots = {}
+        self.curves = {}
+        for i, (key, title, color) in enumerate(self.SERIES):
+            p = self.addPlot(row=0, col=i)
+            p.setTitle(title, size="9pt")
+            p.showGrid(x=True, y=True, alpha=0.25)
+            p.setMenuEnabled(False)
+            p.hideButtons()
+            p.getAxis("bottom").setLabel("iteration")
+            self.plots[key] = p
+            self.curves[key] = p.plot([], [], pen=pg.mkPen(color, width=2))
+        self.reset()
+        self.setMinimumHeight(150)
+
+    def reset(self) -> None:
+        self.data = {key: ([], []) for key, _, _ in self.SERIES}
+        for c in self.curves.values():
+            c.setData([], [])
+
+    @staticmethod
+    def metric(metrics, key: str) -> float | None:
+        if key == "feature_gap":
+            for k in ("feature_gap_inf", "feature_gap_max", "feature_gap", "feature_gap_l2"):
+                if k in metrics:
+                    return float(metrics[k])
+            return None
+        if key == "objective":
+            for k in ("objective", "log_likelihood", "loss"):
+                if k in metrics:
+                    return float(metrics[k])
+            return None
+        return float(metrics[key]) if key in metrics else None
+
+    def add(self, iteration: int, metrics) -> None:
+        for key, _, _ in self.SERIES:
+            v = self.metric(metrics, key)
+            if v is None or not np.isfinite(v):
+                continue
+            xs, ys = self.data[key]
+            if xs and xs[-1] >= iteration:
+                continue
+            xs.append(iteration)
+            ys.append(v)
+            self.curves[key].setData(xs, ys)
+        self.plots["evd"].setVisible(bool(self.data["evd"][0]) or "evd" in metrics)
+
