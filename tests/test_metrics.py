@@ -1,0 +1,132 @@
+"""Metrics: EVD (against an independent dense computation), correlations (against scipy.stats), log-likelihood."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.stats
+
+from irl_studio.core.demos import Demos, Trajectory, to_arrays
+from irl_studio.core.layout import Layout
+from irl_studio.core.mdp import build_mdp
+from irl_studio.core.metrics import demo_log_likelihood, evd, feature_gap, pearson, reward_metrics, spearman
+from irl_studio.core.planning import soft_value_iteration
+
+LAY = Layout.from_rows(["#######", "#S....#", "#.##..#", "#....G#", "#######"], slip=0.2, discount=0.9)
+
+
+def dense_evd(mdp, true, learned, gamma):
+    """Independent: dense value iteration for both rewards, greedy policies, exact linear solves under the truth."""
+    P = mdp.dense_transitions()
+    S = mdp.n_states
+
+    def greedy(r):
+        V = np.where(mdp.terminal, r, 0.0)
+        for _ in range(3000):
+            Q = r[:, None] + gamma * P @ V
+            Q[mdp.terminal] = r[mdp.terminal, None]
+            V = Q.max(axis=1)
+        return Q.argmax(axis=1)
+
+    def value(pi):
+        Ppi = P[np.arange(S), pi]
+        return np.linalg.solve(np.eye(S) - gamma * Ppi, true)
+
+    return float(mdp.start @ (value(greedy(true)) - value(greedy(learned))))
+
+
+def test_evd_zero_for_the_truth_positive_for_a_bad_reward():
+    mdp = build_mdp(LAY)
+    true = -np.ones(mdp.n_states)
+    true[mdp.terminal] = 10.0
+    m = evd(mdp, true, true)
+    assert m["evd"] == pytest.approx(0.0, abs=1e-10) and m["evd_normalized"] == pytest.approx(0.0, abs=1e-10)
+    assert evd(mdp, true, 3.0 * true + 1.0)["evd"] == pytest.approx(0.0, abs=1e-10)  # same optimal policy
+    bad = evd(mdp, true, -true)
+    assert bad["evd"] > 1.0
+    assert bad["evd"] == pytest.approx(dense_evd(mdp, true, -true, 0.9), abs=1e-8)
+    assert bad["value_optimal"] > bad["value_random"] > bad["value_learned"]  # avoiding the goal: worse than random
+
+
+def test_evd_matches_dense_reference_on_random_rewards():
+    mdp = build_mdp(LAY)
+    rng = np.random.default_rng(0)
+    true = rng.normal(size=mdp.n_states)
+    norms = []
+    for _ in range(10):
+        learned = rng.normal(size=mdp.n_states)
+        m = evd(mdp, true, learned)
+        assert m["evd"] == pytest.approx(dense_evd(mdp, true, learned, 0.9), abs=1e-8)
+        assert m["evd"] >= -1e-10
+        norms.append(m["evd_normalized"])
+    norms = np.array(norms)
+    # of order one: 0 is the truth's, 1 the uniform random policy's. A deterministic greedy policy of a random
+    # reward is often *worse* than acting at random (it can settle on a bad cell), so values above 1 occur.
+    assert np.all(norms >= -1e-10) and np.all(norms < 5.0)
+    assert 0.3 < norms.mean() < 3.0
+
+
+def test_evd_with_discount_one_uses_the_time_indexed_optimal_policy():
+    """Discount 1, finite horizon: the true-optimal value must be the finite-horizon optimum (hard VI), and EVD of
+    the true reward 0. (A stationary t = 0 greedy policy would wait next to the goal forever on ties.)"""
+    lay = Layout.from_rows(["#####", "#S.G#", "#####"], discount=1.0, horizon_override=6)
+    mdp = build_mdp(lay)
+    true = np.array([0.0, 0.0, 5.0])
+    m = evd(mdp, true, true)
+    assert m["value_optimal"] == pytest.approx(5.0)
+    assert m["evd"] == pytest.approx(0.0)
+    assert evd(mdp, true, -true)["value_learned"] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_correlations_match_scipy(seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=50)
+    b = 0.5 * a + rng.normal(size=50)
+    assert pearson(a, b) == pytest.approx(scipy.stats.pearsonr(a, b)[0], abs=1e-12)
+    assert spearman(a, b) == pytest.approx(scipy.stats.spearmanr(a, b)[0], abs=1e-12)
+    # ties
+    ai, bi = rng.integers(0, 4, size=40).astype(float), rng.integers(0, 3, size=40).astype(float)
+    assert spearman(ai, bi) == pytest.approx(scipy.stats.spearmanr(ai, bi)[0], abs=1e-12)
+    assert pearson(ai, bi) == pytest.approx(scipy.stats.pearsonr(ai, bi)[0], abs=1e-12)
+
+
+def test_correlation_of_a_constant_is_zero():
+    assert pearson(np.ones(5), np.arange(5.0)) == 0.0
+    assert spearman(np.arange(5.0), np.arange(5.0) ** 3) == pytest.approx(1.0)
+
+
+def test_reward_metrics_keys():
+    mdp = build_mdp(LAY)
+    true = np.random.default_rng(1).normal(size=mdp.n_states)
+    m = reward_metrics(mdp, true, true)
+    assert m["pearson"] == pytest.approx(1.0) and m["spearman"] == pytest.approx(1.0)
+    assert {"evd", "evd_normalized", "pearson", "spearman"} <= set(m)
+
+
+def test_log_likelihood_by_hand():
+    lay = LAY.copy()
+    lay.horizon_override = 5
+    mdp = build_mdp(lay)
+    r = np.random.default_rng(2).normal(size=mdp.n_states)
+    plan = soft_value_iteration(mdp, r, horizon=5, discount=0.9)
+    d = Demos([Trajectory(((1, 1), (1, 2), (1, 3)), ("right", "right")),
+               Trajectory(((1, 1), (2, 1), (3, 1), (3, 2), (3, 3)), ("down", "down", "right", "right"))])
+    arr = to_arrays(mdp, d)
+    s, a = mdp.state_of, mdp.action_index
+    expect = (plan.log_policy(0)[s(1, 1), a("right")] + plan.log_policy(1)[s(1, 2), a("right")]
+              + plan.log_policy(0)[s(1, 1), a("down")] + plan.log_policy(1)[s(2, 1), a("down")]
+              + plan.log_policy(2)[s(3, 1), a("right")] + plan.log_policy(3)[s(3, 2), a("right")]) / 2
+    assert demo_log_likelihood(plan, arr) == pytest.approx(expect, abs=1e-12)
+    assert demo_log_likelihood(plan, arr) < 0
+    # a stationary plan uses the same policy at every step
+    stat = soft_value_iteration(mdp, r, discount=0.9)
+    assert demo_log_likelihood(stat, arr) == pytest.approx(
+        (stat.log_policy()[s(1, 1), a("right")] + stat.log_policy()[s(1, 2), a("right")]
+         + stat.log_policy()[s(1, 1), a("down")] + stat.log_policy()[s(2, 1), a("down")]
+         + stat.log_policy()[s(3, 1), a("right")] + stat.log_policy()[s(3, 2), a("right")]) / 2)
+
+
+def test_feature_gap():
+    g = feature_gap(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 4.0]))
+    assert g["feature_gap_inf"] == 2.0 and g["feature_gap_l2"] == pytest.approx(np.sqrt(5))
