@@ -16,7 +16,8 @@ Adam step with weight decay.
 
 The expected visitation is the *causal* one of maximum causal entropy IRL (mce.py, Ziebart 2010): discounted soft
 value iteration Q = r + gamma E[V'], V = logsumexp_a Q, then the forward pass through the true dynamics, with the
-same discount and the same per-step weights as the expert's counts. Wulfmeier's paper uses Ziebart 2008's
+same discount as the expert's counts (each demonstration entering the forward pass with its own length, so that
+E[D] is the exact gradient of the objective). Wulfmeier's paper uses Ziebart 2008's
 trajectory model; the two agree when the dynamics are deterministic, and with slip > 0 (Objectworld has 30%) the
 causal model is the right one: the trajectory model's messages let the learner "choose" where it slips, which makes
 it optimistic about the dynamics. The objective reported is MCE's: L = sum_s r(s) D_E(s) - E_{s0}[V_0(s0)].
@@ -36,8 +37,9 @@ import torch
 from torch import nn
 
 from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, knob
+from irl_studio.algorithms.linear import LinearConfig
+from irl_studio.algorithms.mce import MCEIRL
 from irl_studio.core.metrics import feature_gap
-from irl_studio.core.planning import soft_value_iteration, state_visitation
 
 _ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh}
 
@@ -110,11 +112,10 @@ class DeepMaxEntIRL(IRLAlgorithm):
         if not cfg.hidden or any(int(h) < 1 for h in cfg.hidden):
             raise AlgorithmError(f"hidden: give at least one positive layer width, not {cfg.hidden!r}")
         torch.set_num_threads(int(cfg.threads))
-        mdp, T = problem.mdp, problem.horizon
-        self.discount = float(mdp.discount)
-        self.p0 = self.start_distribution(cfg.start)
-        self.weights_t = problem.arrays.time_weights(T, self.discount)
-        self.D_E = self.expert_visitation(self.discount)
+        mdp = problem.mdp
+        # the backward and forward passes are MCE IRL's (mce.py), applied to the network's reward
+        self.mce = MCEIRL(problem, LinearConfig(start=cfg.start, max_iterations=1), seed)
+        self.D_E = self.mce.D_E
         x = _standardize(problem.features.dense())
         act = _ACTIVATIONS[cfg.activation]
         with torch.random.fork_rng(devices=[]):
@@ -132,16 +133,10 @@ class DeepMaxEntIRL(IRLAlgorithm):
     def reward_tensor(self) -> torch.Tensor:
         return self.net(self.x)
 
-    def evaluate(self, reward: np.ndarray) -> tuple[float, np.ndarray, Any]:
-        """MCE backward pass (soft VI) and forward pass: (log-likelihood L, expected visitation D, the plan)."""
-        mdp, T = self.problem.mdp, self.problem.horizon
-        plan = soft_value_iteration(mdp, reward, horizon=T, discount=self.discount)
-        D = state_visitation(plan, mdp, T, weights=self.weights_t, start=self.p0)
-        arr = self.problem.arrays
-        L = np.where(arr.ended_at_goal, T, arr.lengths)
-        v0 = plan.V[T - L, arr.states[:, 0]] if self.config.start == "demos" else plan.V[T - L] @ self.p0
-        objective = float(reward @ self.D_E) - float(np.mean(v0))
-        return objective, D, plan
+    def evaluate(self, reward: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """MCE backward pass (soft VI) and forward pass: (log-likelihood L, expected visitation D, policy at t=0)."""
+        ev = self.mce.evaluate(reward)
+        return ev.objective, ev.learner_visitation, ev.policy
 
     def _step(self) -> dict[str, Any]:
         self.net.train()
@@ -150,7 +145,7 @@ class DeepMaxEntIRL(IRLAlgorithm):
         reward = r_t.detach().numpy().astype(np.float64)
         if not np.all(np.isfinite(reward)):
             raise AlgorithmError("the network's reward has NaN or infinite values (try a smaller learning rate)")
-        objective, D, plan = self.evaluate(reward)
+        objective, D, policy = self.evaluate(reward)
         grad_r = self.D_E - D  # dL/dr(s): expert minus expected visitation
         r_t.backward(gradient=torch.as_tensor(-grad_r))  # minimize -L: back-propagate through the net
         gnorm = float(torch.sqrt(sum((p.grad ** 2).sum() for p in self.net.parameters())))
@@ -162,7 +157,7 @@ class DeepMaxEntIRL(IRLAlgorithm):
                    "visitation_gap_inf": float(np.max(np.abs(grad_r))),
                    **feature_gap(feats.counts(self.D_E), feats.counts(D))}
         return {"reward": reward, "expert_visitation": self.D_E, "learner_visitation": D,
-                "policy": plan.policy(0), "metrics": metrics, "converged": converged}
+                "policy": policy, "metrics": metrics, "converged": converged}
 
     def parameters_vector(self) -> np.ndarray:
         return torch.nn.utils.parameters_to_vector(self.net.parameters()).detach().numpy().copy()
