@@ -172,3 +172,34 @@ def test_builtin_catalogue():
     assert len(builtin_demos("terrain")) == 40
     with pytest.raises(LayoutError, match="no built-in"):
         builtin_layout("nope")
+
+
+# --- learned-reward files (irl_studio.core.rewardio) -----------------------------------------------------------------
+def test_reward_files_round_trip(tmp_path):
+    from irl_studio.core.rewardio import RewardFileError, load_reward, reward_on_floor, save_reward
+
+    lay = layout_from_dict(json.loads(json.dumps(FULL)))
+    grid = np.where(lay.floor_mask, np.random.default_rng(0).normal(size=lay.shape), np.nan)
+    grid[1, 1] = 1e-300
+    grid[1, 2] = -123456.789
+    for suffix in (".npy", ".csv", ".json"):
+        p = tmp_path / f"r{suffix}"
+        save_reward(p, grid, lay, {"algorithm": "mce", "weights": np.arange(3.0), "iterations": np.int64(4)})
+        back = load_reward(p, lay.shape)
+        np.testing.assert_array_equal(np.isnan(back), lay.wall_mask)
+        np.testing.assert_array_equal(back[lay.floor_mask], grid[lay.floor_mask])  # exact: repr / binary
+        vals = reward_on_floor(lay, back)
+        assert vals.shape == (int(lay.floor_mask.sum()),)
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["format"] == "irl-studio.reward" and doc["algorithm"] == "mce" and doc["weights"] == [0.0, 1.0, 2.0]
+    assert doc["reward"][0][0] is None and doc["layout"]["author"] == FULL["author"]
+    assert (tmp_path / "r.csv").read_text().splitlines()[0] == "," * 6  # a wall row: empty fields
+    with pytest.raises(RewardFileError, match="3x3 but the layout is 5x7"):
+        save_reward(tmp_path / "s.npy", np.zeros((3, 3)))
+        load_reward(tmp_path / "s.npy", lay.shape)
+    with pytest.raises(RewardFileError, match="unknown reward file type"):
+        save_reward(tmp_path / "r.txt", grid)
+    with pytest.raises(RewardFileError, match="2-D"):
+        save_reward(tmp_path / "r.npy", np.zeros(3))
+    with pytest.raises(RewardFileError, match=r"floor cell \(1, 1\)"):
+        reward_on_floor(lay, np.full(lay.shape, np.nan))
