@@ -89,8 +89,8 @@ class MainWindow(QMainWindow):
         self._plan: dict | None = None
         self._closing = False
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
-        self.undo_stack.indexChanged.connect(lambda _i: self._update_title())
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.indexChanged.connect(self._update_title)
         self.anim_timer = QTimer(self)
         self.anim_timer.setObjectName("rolloutTimer")
         self.anim_timer.timeout.connect(self.anim_step)
@@ -487,7 +487,9 @@ class MainWindow(QMainWindow):
     def status(self, text: str, ms: int = 8000) -> None:
         self.statusBar().showMessage(text, ms)
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_args) -> None:
+        if self._closing:
+            return
         where = self.session_path or self.layout_path
         name = Path(where).name if where else self.world.name
         self.setWindowTitle(f"{name}[*] — IRL Studio")
@@ -1015,7 +1017,8 @@ class MainWindow(QMainWindow):
         self.result_dirty = True
         self.rewardView.set_values(snap.reward_grid)
         exp, lrn = grid(snap.expert_visitation), grid(snap.learner_visitation)
-        top = float(max(np.nanmax(exp), np.nanmax(lrn), 1e-12))
+        both = np.concatenate([exp[np.isfinite(exp)], lrn[np.isfinite(lrn)], [1e-12]])
+        top = float(both.max())
         self.expertVisitationView.set_values(exp, top)
         self.learnerVisitationView.set_values(lrn, top)
         self.differenceView.set_values(lrn - exp)

@@ -54,14 +54,17 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         """Draw ``grid`` (NaN on walls). ``limit``: symmetric limit (diverging) or top (sequential)."""
         grid = np.asarray(grid, dtype=np.float64)
         self.values = grid
+        if limit is not None and not np.isfinite(limit):
+            limit = None
         if self.kind == "diverging":
             lim = symmetric_limit(grid) if limit is None else max(float(limit), 1e-12)
+            lim = lim if np.isfinite(lim) and lim < 1e300 else 1.0
             rgb = diverging_rgb(grid, lim)
             self.bar.setLevels(values=(-lim, lim))
         else:
             finite = grid[np.isfinite(grid)]
             top = (float(finite.max()) if finite.size else 1.0) if limit is None else float(limit)
-            top = top if top > 1e-12 else 1.0
+            top = top if 1e-12 < top < 1e300 else 1.0
             rgb = sequential_rgb(grid, top)
             self.bar.setLevels(values=(0.0, top))
         rows, cols = grid.shape
