@@ -91,6 +91,13 @@ def test_correlations_match_scipy(seed):
     assert pearson(ai, bi) == pytest.approx(scipy.stats.pearsonr(ai, bi)[0], abs=1e-12)
 
 
+def test_correlation_of_huge_values_does_not_overflow():
+    a = np.array([1e200, -3e200, 2e200, 5e199])
+    b = np.array([1.0, -2.0, 3.0, 0.0])
+    with np.errstate(over="raise", invalid="raise"):
+        assert pearson(a, b) == pytest.approx(scipy.stats.pearsonr(a / 1e200, b)[0], abs=1e-12)
+
+
 def test_correlation_of_a_constant_is_zero():
     assert pearson(np.ones(5), np.arange(5.0)) == 0.0
     assert spearman(np.arange(5.0), np.arange(5.0) ** 3) == pytest.approx(1.0)

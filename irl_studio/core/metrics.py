@@ -67,6 +67,7 @@ def _rank(x: np.ndarray) -> np.ndarray:
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, float), np.asarray(b, float)
     a, b = a - a.mean(), b - b.mean()
+    a, b = a / max(float(np.max(np.abs(a))), 1e-300), b / max(float(np.max(np.abs(b))), 1e-300)  # no overflow
     den = np.sqrt((a @ a) * (b @ b))
     return float(a @ b / den) if den > 1e-300 else 0.0
 
