@@ -159,7 +159,7 @@ def table(rows: list[dict], fit: dict | None) -> str:
            "",
            "One backward + forward pass: finite-horizon soft value iteration + state visitation, N x N open grid, "
            f"horizon 2N, slip {SLIP}, discount 0.95. Dense = numpy reference on the (S, A, S) tensor with einsum, same "
-           "process, where it fits in 1.5 GB; the last columns but one give the largest difference between the two visitations.",
+           "process, where it fits in 1.5 GB; 'max abs diff of D' compares the two visitations.",
            "",
            "| N | states | horizon | sparse pass (s) | dense reference (s) | speed-up | max abs diff of D | "
            "lecture messages pass (s) |",
