@@ -79,7 +79,7 @@ def main() -> None:
         cells = [f"{m[(a, f, n)]:.2f} ± {sd[(a, f, n)]:.2f} ({mn[(a, f, n)]:.3f})" for f in FEATURES for a in ALGOS]
         lines.append(f"| {n} | {PAPER[n][0]} | {PAPER[n][1]} | " + " | ".join(cells) + " |")
     lines += ["", "Fit time in seconds (median over seeds and N; one fit = the whole run to convergence or the "
-              "iteration limit, including one EVD evaluation at the end):", ""]
+              "iteration limit, the final EVD evaluation excluded):", ""]
     lines.append("| features | " + " | ".join(ALGOS) + " |")
     lines.append("|---|" + "---:|" * len(ALGOS))
     for f in FEATURES:
