@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeyEvent, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeyEvent, QPainter, QPainterPath, QPen, QPixmap, \
+    QPolygonF
 from PySide6.QtWidgets import QAbstractScrollArea
 
 from irl_studio.core.layout import GOAL, START, TERRAIN_CHARS, WALL, Layout
@@ -70,6 +71,10 @@ class GridCanvas(QAbstractScrollArea):
         self.background = "layout"  # layout | true reward | learned reward
         self.learned_grid: np.ndarray | None = None
         self.demo_paths: list[tuple[list[tuple[int, int]], QColor, float]] = []
+        self._demo_polys: list[tuple[QPolygonF, QColor, float]] = []
+        self._static: QPixmap | None = None
+        self._overlay: QPixmap | None = None
+        self._static_key = None
         self.current_path: list[tuple[int, int]] = []
         self.policy_actions: np.ndarray | None = None  # (rows, cols) action name index into actions, -1: none
         self.policy_strength: np.ndarray | None = None
@@ -86,7 +91,11 @@ class GridCanvas(QAbstractScrollArea):
         self.refresh()
 
     def refresh(self) -> None:
-        """Rebuild the background image after the layout or the background choice changed."""
+        """Rebuild the pictures after the layout or the background choice changed."""
+        self._base_image()
+        self.invalidate(cells=True)
+
+    def _base_image(self) -> None:
         lay = self.world
         if lay is None:
             self._base = None
@@ -100,7 +109,6 @@ class GridCanvas(QAbstractScrollArea):
             rgb = np.ascontiguousarray(rgb)
             rgb[lay.grid == WALL] = WALL_RGB
             self._base = QImage(rgb.data, lay.cols, lay.rows, 3 * lay.cols, QImage.Format.Format_RGB888).copy()
-        self.viewport().update()
 
     # --- geometry -----------------------------------------------------------------------------------------------
     def cell_size(self) -> float:
@@ -180,6 +188,34 @@ class GridCanvas(QAbstractScrollArea):
         super().resizeEvent(event)
         self.viewport().update()
 
+    # --- overlays set by the window -----------------------------------------------------------------------------
+    def set_demo_paths(self, paths: list[tuple[list[tuple[int, int]], QColor, float]]) -> None:
+        """Demonstration paths to draw: (cells, colour, width in cells)."""
+        self.demo_paths = paths
+        self._demo_polys = [(_polygon(path), color, width) for path, color, width in paths]
+        self.invalidate()
+
+    def set_policy(self, actions: np.ndarray | None, strength: np.ndarray | None = None,
+                   names: tuple[str, ...] = ()) -> None:
+        """Policy arrows: per cell the index of the most likely action (-1: none) and its probability."""
+        self.policy_actions, self.policy_strength, self.policy_action_names = actions, strength, tuple(names)
+        self.invalidate()
+
+    def invalidate(self, cells: bool = False) -> None:
+        """Drop the cached overlay (objects, arrows, demonstrations) and, with ``cells``, the cells' picture."""
+        self._overlay = None
+        if cells:
+            self._static = None
+        self.viewport().update()
+
+    def set_learned_grid(self, grid: np.ndarray | None) -> None:
+        """The learned reward drawn under the 'learned reward' background (only the cells are redrawn)."""
+        self.learned_grid = grid
+        if self.background == "learned reward":
+            self._base_image()
+            self._static = None
+            self.viewport().update()
+
     # --- drawing ------------------------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:
         p = QPainter(self.viewport())
@@ -187,38 +223,70 @@ class GridCanvas(QAbstractScrollArea):
             p.fillRect(self.viewport().rect(), QColor(250, 250, 250))
             if self.world is None or self._base is None:
                 return
-            lay = self.world
+            vp = self.viewport()
+            key = (vp.width(), vp.height(), vp.devicePixelRatioF())
+            if self._static_key != key:
+                self._static = self._overlay = None
+                self._static_key = key
+            if self._static is None:
+                self._static = self._render_layer(key, overlay=False)
+            if self._overlay is None:
+                self._overlay = self._render_layer(key, overlay=True)
+            p.drawPixmap(0, 0, self._static)
+            p.drawPixmap(0, 0, self._overlay)
             cs = self.cell_size()
-            o = self.origin()
-            target = QRectF(o.x(), o.y(), cs * lay.cols, cs * lay.rows)
-            p.drawImage(target, self._base)
-            if cs >= 6:
-                pen = QPen(QColor(0, 0, 0, 40))
-                pen.setWidth(0)
-                p.setPen(pen)
-                path = QPainterPath()
-                for r in range(lay.rows + 1):
-                    path.moveTo(o.x(), o.y() + r * cs)
-                    path.lineTo(o.x() + lay.cols * cs, o.y() + r * cs)
-                for c in range(lay.cols + 1):
-                    path.moveTo(o.x() + c * cs, o.y())
-                    path.lineTo(o.x() + c * cs, o.y() + lay.rows * cs)
-                p.drawPath(path)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            self._paint_marks(p, cs)
-            self._paint_objects(p, cs)
-            self._paint_policy(p, cs)
-            for path, color, width in self.demo_paths:
-                self._paint_path(p, path, color, cs, width)
+            p.translate(self.origin())
+            p.scale(cs, cs)
             if self.current_path:
-                self._paint_path(p, self.current_path, QColor("#d62728"), cs, 0.22, head=True)
-            self._paint_agents(p, cs)
+                self._paint_path(p, _polygon(self.current_path), QColor("#d62728"), 0.22, head=True)
+            self._paint_agents(p)
             if self.hover is not None:
+                p.resetTransform()
                 p.setPen(QPen(QColor(20, 20, 20, 180), 2))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRect(self.cell_rect(*self.hover))
         finally:
             p.end()
+
+    def _render_layer(self, key, overlay: bool) -> QPixmap:
+        """The cells (background) or the slow-changing overlay (objects, arrows, demonstrations), cached."""
+        w, h, ratio = key
+        pm = QPixmap(int(w * ratio), int(h * ratio))
+        pm.setDevicePixelRatio(ratio)
+        pm.fill(QColor(0, 0, 0, 0) if overlay else QColor(250, 250, 250))
+        lay = self.world
+        cs = self.cell_size()
+        o = self.origin()
+        p = QPainter(pm)
+        try:
+            if not overlay:
+                p.drawImage(QRectF(o.x(), o.y(), cs * lay.cols, cs * lay.rows), self._base)
+                if cs >= 6:
+                    pen = QPen(QColor(0, 0, 0, 40))
+                    pen.setWidth(0)
+                    p.setPen(pen)
+                    path = QPainterPath()
+                    for r in range(lay.rows + 1):
+                        path.moveTo(o.x(), o.y() + r * cs)
+                        path.lineTo(o.x() + lay.cols * cs, o.y() + r * cs)
+                    for c in range(lay.cols + 1):
+                        path.moveTo(o.x() + c * cs, o.y())
+                        path.lineTo(o.x() + c * cs, o.y() + lay.rows * cs)
+                    p.drawPath(path)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                self._paint_marks(p, cs)
+                return pm
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.translate(o)
+            p.scale(cs, cs)
+            self._paint_objects(p)
+            self._paint_policy(p, cs)
+            for poly, color, width in self._demo_polys:
+                self._paint_path(p, poly, color, width)
+        finally:
+            p.end()
+        return pm
 
     def _paint_marks(self, p: QPainter, cs: float) -> None:
         if cs < 9:
@@ -227,83 +295,99 @@ class GridCanvas(QAbstractScrollArea):
         font.setBold(True)
         font.setPixelSize(max(8, int(cs * 0.55)))
         p.setFont(font)
-        p.setPen(QColor(40, 40, 40))
         g = self.world.grid
         for ch in (START, GOAL):
             for r, c in np.argwhere(g == ch):
+                dark = self._base is not None and self._base.pixelColor(int(c), int(r)).lightness() < 120
+                p.setPen(QColor(250, 250, 250) if dark else QColor(40, 40, 40))
                 p.drawText(self.cell_rect(int(r), int(c)), int(Qt.AlignmentFlag.AlignCenter), ch)
 
-    def _paint_objects(self, p: QPainter, cs: float) -> None:
+    def _paint_objects(self, p: QPainter) -> None:
+        p.setPen(Qt.PenStyle.NoPen)
         for obj in self.world.objects:
-            rect = self.cell_rect(*obj.cell)
-            c = rect.center()
-            p.setPen(Qt.PenStyle.NoPen)
+            c = QPointF(obj.cell[1] + 0.5, obj.cell[0] + 0.5)
             p.setBrush(QBrush(OBJECT_COLORS[obj.outer % len(OBJECT_COLORS)]))
-            p.drawEllipse(c, cs * 0.38, cs * 0.38)
+            p.drawEllipse(c, 0.38, 0.38)
             p.setBrush(QBrush(OBJECT_COLORS[obj.inner % len(OBJECT_COLORS)]))
-            p.drawEllipse(c, cs * 0.2, cs * 0.2)
+            p.drawEllipse(c, 0.2, 0.2)
 
     def _paint_policy(self, p: QPainter, cs: float) -> None:
+        """Arrows in cell units, grouped by action and opacity into one path each (fast on large grids)."""
         if self.policy_actions is None or self.policy_actions.shape != self.world.shape or cs < 5:
             return
         names = self.policy_action_names
-        for r, c in np.argwhere(self.policy_actions >= 0):
-            a = names[int(self.policy_actions[r, c])]
-            strength = float(self.policy_strength[r, c]) if self.policy_strength is not None else 1.0
-            color = QColor(15, 15, 15, int(70 + 185 * min(max(strength, 0.0), 1.0)))
-            center = self.cell_rect(int(r), int(c)).center()
-            dx, dy = _ARROW[a]
-            if dx == 0 and dy == 0:
+        strength = self.policy_strength if self.policy_strength is not None else np.ones(self.world.shape)
+        cells = np.argwhere(self.policy_actions >= 0)
+        if not len(cells):
+            return
+        acts = self.policy_actions[cells[:, 0], cells[:, 1]]
+        level = np.clip(np.round(np.clip(strength[cells[:, 0], cells[:, 1]], 0, 1) * 4), 0, 4).astype(int)
+        L, h = 0.36, 0.16
+        for a in np.unique(acts):
+            dx, dy = _ARROW[names[int(a)]]
+            for lv in range(5):
+                sel = cells[(acts == a) & (level == lv)]
+                if not len(sel):
+                    continue
+                color = QColor(15, 15, 15, int(70 + 185 * lv / 4))
+                shafts, heads = QPainterPath(), QPainterPath()
+                for r, c in sel:
+                    cx, cy = c + 0.5, r + 0.5
+                    if dx == 0 and dy == 0:
+                        heads.addEllipse(QPointF(cx, cy), 0.1, 0.1)
+                        continue
+                    tx, ty = cx + dx * L, cy + dy * L
+                    shafts.moveTo(cx - dx * L * 0.7, cy - dy * L * 0.7)
+                    shafts.lineTo(tx, ty)
+                    heads.addPolygon(QPolygonF([QPointF(tx, ty),
+                                                QPointF(tx - dx * h - dy * h * 0.8, ty - dy * h - dx * h * 0.8),
+                                                QPointF(tx - dx * h + dy * h * 0.8, ty - dy * h + dx * h * 0.8)]))
+                    heads.closeSubpath()
+                p.setPen(QPen(color, max(1.0 / cs, 0.07)))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawPath(shafts)
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(color)
-                p.drawEllipse(center, cs * 0.1, cs * 0.1)
-                continue
-            L = cs * 0.36
-            tip = QPointF(center.x() + dx * L, center.y() + dy * L)
-            tail = QPointF(center.x() - dx * L * 0.7, center.y() - dy * L * 0.7)
-            p.setPen(QPen(color, max(1.0, cs * 0.07)))
-            p.drawLine(tail, tip)
-            h = cs * 0.16
-            left = QPointF(tip.x() - dx * h - dy * h * 0.8, tip.y() - dy * h - dx * h * 0.8)
-            right = QPointF(tip.x() - dx * h + dy * h * 0.8, tip.y() - dy * h + dx * h * 0.8)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(color)
-            p.drawPolygon(QPolygonF([tip, left, right]))
+                p.drawPath(heads)
 
-    def _paint_path(self, p: QPainter, path, color: QColor, cs: float, width: float, head: bool = False) -> None:
-        if not path:
+    def _paint_path(self, p: QPainter, poly: QPolygonF, color: QColor, width: float, head: bool = False) -> None:
+        """A path in cell units (the painter is scaled to cells)."""
+        if poly.isEmpty():
             return
-        pen = QPen(color, max(1.5, cs * width))
+        pen = QPen(color, max(width, 0.06))
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
-        pts = [self.cell_rect(r, c).center() for r, c in path]
-        if len(pts) > 1:
-            p.drawPolyline(QPolygonF(pts))
+        if poly.size() > 1:
+            p.drawPolyline(poly)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
-        p.drawEllipse(pts[0], cs * 0.18, cs * 0.18)
+        p.drawEllipse(poly.at(0), 0.18, 0.18)
         if head:
             p.setBrush(QColor("white"))
-            p.setPen(QPen(color, max(1.0, cs * 0.08)))
-            p.drawEllipse(pts[-1], cs * 0.28, cs * 0.28)
+            p.setPen(QPen(color, 0.08))
+            p.drawEllipse(poly.at(poly.size() - 1), 0.28, 0.28)
 
-    def _paint_agents(self, p: QPainter, cs: float) -> None:
+    def _paint_agents(self, p: QPainter) -> None:
         for i, trail in enumerate(self.trails):
             color = QColor(DEMO_COLORS[i % len(DEMO_COLORS)])
             color.setAlpha(140)
-            self._paint_path(p, trail, color, cs, 0.12)
+            self._paint_path(p, _polygon(trail), color, 0.12)
         for i, (r, c) in enumerate(self.agents):
-            color = DEMO_COLORS[i % len(DEMO_COLORS)]
-            p.setPen(QPen(QColor("white"), max(1.0, cs * 0.06)))
-            p.setBrush(color)
-            p.drawEllipse(self.cell_rect(r, c).center(), cs * 0.32, cs * 0.32)
+            p.setPen(QPen(QColor("white"), 0.06))
+            p.setBrush(DEMO_COLORS[i % len(DEMO_COLORS)])
+            p.drawEllipse(QPointF(c + 0.5, r + 0.5), 0.32, 0.32)
 
     def viewport_rect_of_grid(self) -> QRect:
         cs = self.cell_size()
         o = self.origin()
         return QRectF(o.x(), o.y(), cs * self.world.cols, cs * self.world.rows).toRect()
+
+
+def _polygon(cells) -> QPolygonF:
+    """Cell centres in cell units (x = col + 0.5, y = row + 0.5)."""
+    return QPolygonF([QPointF(c + 0.5, r + 0.5) for r, c in cells])
 
 
 def _line(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:

@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self.canvasShowCombo = self._named(QComboBox(), "canvasShowCombo", "Canvas background",
                                            "What the cells show: their type, the true reward, or the learned reward")
         self.canvasShowCombo.addItems(["layout", "true reward", "learned reward"])
+        self.canvasShowCombo.setMinimumContentsLength(14)
         self.canvasShowCombo.currentTextChanged.connect(self._on_background)
         bar.addWidget(QLabel("Show:"))
         bar.addWidget(self.canvasShowCombo)
@@ -226,7 +227,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 0)
         splitter.setStretchFactor(3, 3)
-        splitter.setSizes([300, 560, 330, 520])
+        splitter.setSizes([280, 520, 310, 620])
         self.splitter = splitter
 
         self.hoverLabel = self._named(QLabel(""), "hoverLabel", "Cell under the mouse")
@@ -669,8 +670,7 @@ class MainWindow(QMainWindow):
             elif few and not self.recordDemoButton.isChecked():
                 color.setAlpha(90)
                 paths.append((list(tr.cells), color, 0.08))
-        self.canvas.demo_paths = paths
-        self.canvas.viewport().update()
+        self.canvas.set_demo_paths(paths)
 
     def _on_record_toggled(self, on: bool) -> None:
         if not on:
@@ -974,6 +974,8 @@ class MainWindow(QMainWindow):
         if w is None:
             return
         snap = w.take()
+        for it, metrics in w.take_history():
+            self.curvesView.add(it, metrics)
         if snap is not None:
             self.apply_snapshot(snap)
 
@@ -981,6 +983,8 @@ class MainWindow(QMainWindow):
         w = self.worker
         if w is not None:
             w.wait()
+            for it, metrics in w.take_history():
+                self.curvesView.add(it, metrics)
             w.deleteLater()
         self.worker = None
         if snap is not None:
@@ -1029,9 +1033,7 @@ class MainWindow(QMainWindow):
         m = snap.metrics
         shown = [f"{k} {m[k]:.4g}" for k in ("objective", "feature_gap_inf", "evd", "pearson") if k in m]
         self.metricsLabel.setText("  ·  ".join(shown))
-        if self.canvas.background == "learned reward":
-            self.canvas.learned_grid = self.result.grid
-            self.canvas.refresh()
+        self.canvas.set_learned_grid(self.result.grid)
         self._update_title()
 
     # =============================================================================================================
@@ -1067,14 +1069,13 @@ class MainWindow(QMainWindow):
         self._plan = None
         self.stop_animation()
         self._anim_paths = []
-        self.canvas.policy_actions = None
+        self.canvas.set_policy(None)
         self.canvas.agents, self.canvas.trails = [], []
-        self.canvas.viewport().update()
 
     def _show_policy(self) -> None:
         plan = self._plan
         if plan is None or not self.showArrowsCheck.isChecked():
-            self.canvas.policy_actions = None
+            self.canvas.set_policy(None)
         else:
             mdp, pol = plan["mdp"], plan["policy"]
             acts = np.full(self.world.shape, -1, dtype=np.int64)
@@ -1082,10 +1083,7 @@ class MainWindow(QMainWindow):
             live = ~mdp.terminal
             acts[mdp.cells[live, 0], mdp.cells[live, 1]] = np.argmax(pol[live], axis=1)
             strength[mdp.cells[:, 0], mdp.cells[:, 1]] = np.max(pol, axis=1)
-            self.canvas.policy_actions = acts
-            self.canvas.policy_strength = strength
-            self.canvas.policy_action_names = tuple(mdp.actions)
-        self.canvas.viewport().update()
+            self.canvas.set_policy(acts, strength, tuple(mdp.actions))
 
     def _on_play(self, on: bool) -> None:
         if not on:
@@ -1387,6 +1385,7 @@ class MainWindow(QMainWindow):
         self.curvesView.reset()
         for v in (self.expertVisitationView, self.learnerVisitationView, self.differenceView):
             v.clear_values()
+        self.canvas.set_learned_grid(result.grid if result is not None else None)
         if result is not None:
             self.rewardView.set_values(result.grid)
             self.runStatsLabel.setText(f"iteration {result.iterations} (from the session)")

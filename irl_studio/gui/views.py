@@ -43,6 +43,9 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.bar = pg.ColorBarItem(values=(-1, 1) if kind == "diverging" else (0, 1), colorMap=_cmap(lut),
                                    interactive=False, width=12, colorMapMenu=False)
         self.addItem(self.bar, row=0, col=1)
+        self.ci.layout.setColumnStretchFactor(0, 20)
+        self.ci.layout.setColumnStretchFactor(1, 0)
+        self.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.values: np.ndarray | None = None
         self.setMinimumSize(160, 140)
 
@@ -78,8 +81,10 @@ class HeatmapView(pg.GraphicsLayoutWidget):
 class CurvesView(pg.GraphicsLayoutWidget):
     """Objective, feature-expectation gap and (when a true reward exists) EVD against the iteration."""
 
-    SERIES = (("objective", "objective", "#1f77b4"), ("feature_gap", "feature gap (max |f_E - f_L|)", "#d62728"),
-              ("evd", "EVD (true reward)", "#2ca02c"))
+    SERIES = (("objective", "objective", "#1f77b4"), ("feature_gap", "feature gap", "#d62728"),
+              ("evd", "EVD", "#2ca02c"))
+
+    COLORS = {key: color for key, _, color in SERIES}
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -94,6 +99,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
             p.setMenuEnabled(False)
             p.hideButtons()
             p.getAxis("bottom").setLabel("iteration")
+            p.getAxis("left").setWidth(44)
             self.plots[key] = p
             self.curves[key] = p.plot([], [], pen=pg.mkPen(color, width=2))
         self.reset()
@@ -128,6 +134,15 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 continue
             xs.append(iteration)
             ys.append(v)
-            self.curves[key].setData(xs, ys)
+            few = len(xs) <= 40  # dots while there are few points (a single point is otherwise invisible)
+            self.curves[key].setData(xs, ys, symbol="o" if few else None, symbolSize=5,
+                                     symbolBrush=self.COLORS[key], symbolPen=None)
+            lo, hi = min(ys), max(ys)
+            vb = self.plots[key].getViewBox()
+            if hi - lo < 1e-6 * max(1.0, abs(hi)):  # a flat series: a sensible range, not 1e-15 wide ticks
+                pad = max(abs(hi) * 0.05, 1e-3)
+                vb.setYRange(lo - pad, hi + pad, padding=0)
+            else:
+                vb.enableAutoRange(axis="y")
         self.plots["evd"].setVisible(bool(self.data["evd"][0]) or "evd" in metrics)
 

@@ -55,6 +55,7 @@ class RunWorker(QThread):
         self.min_interval = float(min_interval)
         self._lock = threading.Lock()
         self._latest = None
+        self._history: list[tuple[int, dict]] = []
         self._pending = False
         self._stop = threading.Event()
         self._resume = threading.Event()
@@ -83,6 +84,12 @@ class RunWorker(QThread):
             snap, self._latest, self._pending = self._latest, None, False
         return snap
 
+    def take_history(self) -> list[tuple[int, dict]]:
+        """(iteration, metrics) of every step since the last call (the curves miss no iteration)."""
+        with self._lock:
+            hist, self._history = self._history, []
+        return hist
+
     # --- the thread --------------------------------------------------------------------------------------------
     def run(self) -> None:
         limit_threads()
@@ -104,6 +111,7 @@ class RunWorker(QThread):
                 now = time.perf_counter()
                 with self._lock:
                     self._latest = snap
+                    self._history.append((snap.iteration, dict(snap.metrics)))
                     emit = not self._pending and now - last_emit >= self.min_interval
                     if emit:
                         self._pending = True

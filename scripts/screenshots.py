@@ -1,0 +1,150 @@
+"""Render the main window in its main states to docs/screenshots/*.png (offscreen; no display needed).
+
+    python scripts/screenshots.py [--out docs/screenshots]
+
+States: editing (drawing tools, true-reward view), demonstrating (recorded paths and one in progress), learning
+(a MaxEnt run paused mid-way with its live views), rollout (agents following the policy under the learned reward,
+with trails, after a wall was added: the transfer experiment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    ap.add_argument("--width", type=int, default=1600)
+    ap.add_argument("--height", type=int, default=960)
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    settings_dir = tempfile.mkdtemp(prefix="irl-studio-shots-")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
+    app = QApplication.instance() or QApplication([])
+
+    from irl_studio.core.builtin import builtin_demos
+    from irl_studio.core.demos import Demos
+    from irl_studio.gui import MainWindow
+
+    def pump(seconds: float = 0.05, until=None, timeout: float = 60.0) -> None:
+        end = time.perf_counter() + (timeout if until else seconds)
+        while time.perf_counter() < end:
+            app.processEvents()
+            if until is not None and until():
+                return
+            time.sleep(0.005)
+        if until is not None:
+            raise RuntimeError("timed out waiting for the window")
+
+    def window() -> MainWindow:
+        w = MainWindow()
+        w.resize(args.width, args.height)
+        w.show()
+        pump(0.2)
+        return w
+
+    def shoot(w: MainWindow, name: str) -> None:
+        pump(0.2)
+        path = out / f"{name}.png"
+        w.grab().save(str(path))
+        print(f"wrote {path}")
+
+    def done(w: MainWindow) -> None:
+        w.undo_stack.setClean()
+        w.demos_dirty = w.result_dirty = False
+        w.close()
+        w.deleteLater()
+        pump(0.1)
+
+    # 1. editing: the terrain layout, its true reward on the canvas, a stroke of walls, the hover read-out
+    w = window()
+    w.open_layout("terrain")
+    w.tool_buttons["wall"].setChecked(True)
+    w._stroke_before = w.world.copy()
+    for c in range(3, 8):
+        w.apply_tool(5, c)
+    w._on_stroke_finished()
+    w.canvasShowCombo.setCurrentText("true reward")
+    w.canvas.hover = (2, 9)
+    w._on_hover(2, 9)
+    shoot(w, "editing")
+    done(w)
+
+    # 2. demonstrating: two recorded demonstrations and one in progress
+    w = window()
+    w.open_layout("four-rooms")
+    w.recordDemoButton.setChecked(True)
+    paths = [
+        [(1, 1), (2, 1), (3, 1), (3, 2), (3, 3), (3, 4), (3, 5), (3, 6), (3, 7), (3, 8), (3, 9), (4, 9), (5, 9),
+         (6, 9), (7, 9), (8, 9), (9, 9), (10, 9), (10, 10), (10, 11), (11, 11)],
+        [(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (5, 2), (6, 2), (7, 2), (8, 2), (9, 2), (10, 2), (10, 3), (10, 4),
+         (10, 5), (10, 6), (10, 7), (10, 8), (11, 8), (11, 9), (11, 10), (11, 11)],
+        [(1, 1), (1, 2), (1, 3), (2, 3), (3, 3), (3, 4)],
+    ]
+    for path in paths:
+        for r, c in path:
+            w.demo_click(r, c)
+    w.demo_click(3, 6)  # into nothing: a jump, refused with a message in the status bar
+    shoot(w, "demonstrating")
+    done(w)
+
+    # 3. learning: MaxEnt on the 21x21 maze with its demonstrations, paused mid-run
+    w = window()
+    w.open_layout("maze")
+    w.set_demos(Demos(builtin_demos("maze").trajectories))
+    w.select_algorithm("maxent")
+    w.set_param("optimizer", "adam")
+    w.set_param("learning_rate", "0.05")
+    w.set_param("max_iterations", 400)
+    w.canvasShowCombo.setCurrentText("learned reward")
+    w.run()
+    pump(until=lambda: w.snapshot is not None and w.snapshot.iteration >= 40)
+    w.pauseButton.setChecked(True)
+    pump(0.3)
+    w._on_progress()
+    shoot(w, "learning")
+    w.stop()
+    pump(until=lambda: w.worker is None and not w.tasks)
+    done(w)
+
+    # 4. rollout: learned on four rooms with terrain/goal features, a door closed afterwards, re-optimized
+    w = window()
+    w.open_layout("four-rooms")
+    w.set_demos(Demos(builtin_demos("four-rooms").trajectories))
+    w.select_algorithm("maxent")
+    w.featuresCombo.setCurrentIndex(w.featuresCombo.findData("terrain"))
+    w.run()
+    pump(until=lambda: w.worker is None and not w.tasks)
+    w.tool_buttons["wall"].setChecked(True)
+    w._stroke_before = w.world.copy()
+    w.apply_tool(3, 6)
+    w._on_stroke_finished()
+    w.agentsSpin.setValue(4)
+    w.reoptimize()
+    pump(until=lambda: w._plan is not None and not w.tasks)
+    for _ in range(9):
+        w.anim_step()
+    shoot(w, "rollout")
+    done(w)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
