@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from irl_studio.algorithms.base import Problem
+from irl_studio.algorithms.base import AlgorithmError, Problem
 from irl_studio.algorithms.deep_maxent import DeepMaxEntConfig, DeepMaxEntIRL
 from irl_studio.algorithms.mce import MCEIRL
 from irl_studio.core.demos import expert_demos
@@ -84,3 +84,58 @@ def test_fcn_on_grid_maps_learns(tiny_problem):
     snaps = list(algo)
     assert snaps[-1].metrics["objective"] > snaps[0].metrics["objective"] + 0.1
     assert snaps[-1].reward.shape == (tiny_problem.mdp.n_states,)
+
+
+@pytest.mark.parametrize("network", ["mlp", "fcn"])
+def test_stationary_model_gradient_equals_finite_differences(tiny_problem, network):
+    """model="stationary": the torch gradient is that of the demonstrations' log-likelihood under the stationary
+    discounted soft policy, L = (1/N) sum log pi(a_t | s_t), checked by central differences (demonstrations of
+    different lengths, a goal, slip)."""
+    algo = DeepMaxEntIRL(tiny_problem, DeepMaxEntConfig(network=network, hidden=(4,), activation="tanh",
+                                                        weight_decay=0.0, model="stationary"), seed=0)
+    algo.net.zero_grad()
+    r = algo.reward_tensor()
+    L, D, pi = algo.evaluate(r.detach().numpy())
+    # the objective is the log-likelihood of the recorded actions under the returned policy
+    arr = tiny_problem.arrays
+    mask = arr.actions >= 0
+    assert L == pytest.approx(np.log(pi[arr.states[:, :-1][mask], arr.actions[mask]]).sum() / arr.n, rel=1e-10)
+    r.backward(gradient=torch.as_tensor(-(algo.D_E - D)))
+    grad = -torch.cat([p.grad.reshape(-1) for p in algo.net.parameters()]).numpy()
+    p0 = algo.parameters_vector()
+    h = 1e-5
+    fd = np.empty_like(p0)
+    for i in range(len(p0)):
+        e = np.zeros_like(p0)
+        e[i] = h
+        fd[i] = (algo.evaluate(algo.reward_for(p0 + e))[0] - algo.evaluate(algo.reward_for(p0 - e))[0]) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
+    assert np.linalg.norm(grad) > 1e-3
+
+
+def test_stationary_model_is_unbiased_at_the_true_reward():
+    """Demonstrations drawn from the stationary soft policy of the true reward: at that reward the expected gradient
+    E[D_E - D] is zero (here: small with many demonstrations), while the time-indexed mce model is biased."""
+    lay = Layout.from_rows(["." * 6] * 6, slip=0.3, discount=0.9, horizon_override=5)
+    mdp = build_mdp(lay)
+    true = np.where(np.arange(mdp.n_states) % 7 == 0, 2.0, 0.0) - 0.2 * (np.arange(mdp.n_states) % 3)
+    lay.true_reward = mdp.grid_values(true)
+    demos = expert_demos(mdp, true, 20_000, "soft", seed=2)
+    pb = Problem.from_layout(lay, demos, "state")
+    stationary = DeepMaxEntIRL(pb, DeepMaxEntConfig(model="stationary"), seed=0)
+    _, D, _ = stationary.evaluate(true)
+    mce = DeepMaxEntIRL(pb, DeepMaxEntConfig(model="mce"), seed=0)
+    _, D_mce, _ = mce.evaluate(true)
+    gap = np.abs(stationary.D_E - D).max() / stationary.D_E.max()
+    gap_mce = np.abs(mce.D_E - D_mce).max() / mce.D_E.max()
+    assert gap < 0.03
+    assert gap_mce > 2 * gap
+
+
+def test_stationary_model_needs_a_discount():
+    lay = Layout.from_rows(["S..G"], slip=0.0, discount=1.0, horizon_override=6)
+    mdp = build_mdp(lay)
+    true = np.where(mdp.terminal, 1.0, -0.1)
+    pb = Problem.from_layout(lay, expert_demos(mdp, true, 3, "optimal", seed=0), "state")
+    with pytest.raises(AlgorithmError, match="discount below 1"):
+        DeepMaxEntIRL(pb, DeepMaxEntConfig(model="stationary"))

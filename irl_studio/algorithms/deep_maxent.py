@@ -22,6 +22,24 @@ trajectory model; the two agree when the dynamics are deterministic, and with sl
 causal model is the right one: the trajectory model's messages let the learner "choose" where it slips, which makes
 it optimistic about the dynamics. The objective reported is MCE's: L = sum_s r(s) D_E(s) - E_{s0}[V_0(s0)].
 
+``model="stationary"`` (needs discount < 1) replaces the time-indexed learner by the *stationary* discounted
+soft-optimal policy of r: Q = r + gamma E[V'], V = logsumexp_a Q iterated to its fixed point, pi = exp(Q - V). That
+is the model of an expert who acts by the stationary soft policy and is merely *recorded* for a few steps, as in
+Objectworld (Levine et al. 2011: 8-step demonstrations of a discounted soft-optimal expert). With a horizon of 8 the
+time-indexed policy of the "mce" model sees at most 7 steps ahead and reads purposeful short demonstrations as the
+work of a myopic agent, which biases the reward it learns however many demonstrations it gets. The objective is then
+the demonstrations' causal log-likelihood, averaged over demonstrations (pairs (s_t, a_t) of each one):
+
+    L = (1/N) sum_i sum_t log pi(a_t | s_t) = (1/N) sum_i sum_t [Q(s_t, a_t) - V(s_t)]
+
+and, with M = (I - gamma P_pi)^-1 (so dV/dr = M, dQ(s, a)/dr = e_s + gamma P(.|s, a) M), its exact gradient is again
+"expert minus learner visitation":
+
+    dL/dr = c - M^T (c - gamma n)     c(s) = (1/N) #{pairs at s},   n(s') = (1/N) sum_pairs P(s' | s_t, a_t)
+
+c is the expert's (undiscounted) count of decisions per state; the learner's D = M^T (c - gamma n) is its expected
+count (for demonstrations drawn from pi, E[D] = c), one sparse linear solve per step.
+
 Seeded: the initial weights come from ``torch.manual_seed(seed)`` inside a forked RNG (the global torch RNG is left
 as it was); the training itself is deterministic. Torch runs on ``threads`` CPU threads (1 by default) so training
 never starves the GUI.
@@ -33,6 +51,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 import torch
 from torch import nn
 
@@ -40,7 +60,9 @@ from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, kn
 from irl_studio.algorithms.linear import LinearConfig
 from irl_studio.algorithms.mce import MCEIRL
 from irl_studio.core.metrics import feature_gap
+from irl_studio.core.planning import PlanningError, policy_transition, soft_value_iteration
 
+_STATIONARY_TOL = 1e-12  # soft VI to this relative tolerance: the gradient is that of the fixed point
 _ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh}
 
 
@@ -56,6 +78,10 @@ class DeepMaxEntConfig:
     learning_rate: float = knob(0.01, "Adam step size", min=0.0)
     weight_decay: float = knob(1e-2, "L2 weight decay of the network weights (Adam's weight_decay)", min=0.0)
     tol: float = knob(1e-3, "converged when every |expert - learner visitation| is below this", min=0.0)
+    model: str = knob("mce", "learner model. mce: the finite-horizon soft-optimal policy over the demonstrations' "
+                      "horizon (time-indexed, Ziebart 2010); stationary: the stationary discounted soft-optimal policy "
+                      "and the demonstrations' log-likelihood under it (for short recordings of a stationary soft "
+                      "expert, e.g. Objectworld; needs discount < 1)", choices=("mce", "stationary"))
     start: str = knob("demos", "start distribution of the learner: the demonstrations' start cells, or the layout's",
                       choices=("demos", "layout"))
     threads: int = knob(1, "CPU threads for torch (kept low so the GUI stays responsive)", min=1, max=2)
@@ -116,6 +142,8 @@ class DeepMaxEntIRL(IRLAlgorithm):
         # the backward and forward passes are MCE IRL's (mce.py), applied to the network's reward
         self.mce = MCEIRL(problem, LinearConfig(start=cfg.start, max_iterations=1), seed)
         self.D_E = self.mce.D_E
+        if cfg.model == "stationary":
+            self._setup_stationary()
         x = _standardize(problem.features.dense())
         act = _ACTIVATIONS[cfg.activation]
         with torch.random.fork_rng(devices=[]):
@@ -133,8 +161,43 @@ class DeepMaxEntIRL(IRLAlgorithm):
     def reward_tensor(self) -> torch.Tensor:
         return self.net(self.x)
 
+    def _setup_stationary(self) -> None:
+        mdp, arr = self.problem.mdp, self.problem.arrays
+        if not mdp.discount < 1.0:
+            raise AlgorithmError("model 'stationary' needs a discount below 1 (the stationary soft policy of an "
+                                 "undiscounted problem is not defined); use model 'mce'")
+        mask = arr.actions >= 0
+        self._pair_s = arr.states[:, :-1][mask] if arr.states.shape[1] > 1 else np.zeros(0, dtype=np.int64)
+        self._pair_a = arr.actions[mask]
+        if self._pair_s.size == 0:
+            raise AlgorithmError("model 'stationary' needs demonstrations with at least one action")
+        n = max(arr.n, 1)
+        S, A = mdp.n_states, mdp.n_actions
+        c = np.bincount(self._pair_s, minlength=S) / n
+        nxt = np.asarray(mdp.P[self._pair_s * A + self._pair_a].sum(axis=0)).ravel() / n
+        self.D_E = c  # the expert's decisions per state
+        self._u = c - mdp.discount * nxt
+        self._V: np.ndarray | None = None
+
+    def _evaluate_stationary(self, reward: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        mdp = self.problem.mdp
+        g = float(mdp.discount)
+        try:
+            plan = soft_value_iteration(mdp, reward, horizon=None, discount=g, tol=_STATIONARY_TOL)
+        except PlanningError as e:
+            raise AlgorithmError(f"{e} (try a smaller learning rate)") from None
+        log_pi = plan.log_policy(0)
+        objective = float(log_pi[self._pair_s, self._pair_a].sum()) / max(self.problem.arrays.n, 1)
+        pi = np.exp(log_pi)
+        lhs = (sp.identity(mdp.n_states, format="csr") - g * policy_transition(mdp, pi)).T.tocsc()
+        D = np.asarray(spla.spsolve(lhs, self._u), dtype=np.float64)  # M^T (c - gamma n)
+        return objective, D, pi
+
     def evaluate(self, reward: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """MCE backward pass (soft VI) and forward pass: (log-likelihood L, expected visitation D, policy at t=0)."""
+        """Backward pass (soft VI) and the learner's visitation: (log-likelihood L, expected visitation D, policy
+        at t=0). ``mce``: MCE IRL's forward pass; ``stationary``: one sparse solve (see the module docstring)."""
+        if self.config.model == "stationary":
+            return self._evaluate_stationary(reward)
         ev = self.mce.evaluate(reward)
         return ev.objective, ev.learner_visitation, ev.policy
 
