@@ -249,3 +249,41 @@ def test_objectnames_and_accessible_names(window):
             if widget.parent() is not None and widget.isVisibleTo(w) and widget.objectName() \
                     and not widget.objectName().startswith("qt_"):
                 assert widget.accessibleName(), widget.objectName()
+
+
+def test_run_app_opens_a_layout_and_survives_a_bad_one(qtbot, dialogs, monkeypatch, capsys):
+    from PySide6.QtWidgets import QApplication
+
+    from irl_studio.cli import main as cli_main
+    from irl_studio.gui import main_window
+
+    opened = []
+    orig_init = main_window.MainWindow.__init__
+
+    def init(self, spec=None):
+        orig_init(self, spec)
+        opened.append(self)
+
+    monkeypatch.setattr(main_window.MainWindow, "__init__", init)
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)
+    assert cli_main([]) == 0
+    assert opened[-1].world.name == "four rooms"
+    assert cli_main(["maze"]) == 0
+    assert opened[-1].world.rows == 21
+    assert cli_main(["/no/such/layout.json"]) == 0  # a message, then the default layout
+    assert "no such file" in dialogs.messages[-1][1]
+
+
+def test_large_grid_with_policy_arrows_draws(qtbot, window):
+    import numpy as np
+
+    from irl_studio.core.layout import Layout
+
+    w = window
+    lay = Layout.empty(64, 64)
+    w.set_layout(lay)
+    acts = np.random.default_rng(0).integers(0, 5, size=lay.shape)
+    acts[lay.wall_mask] = -1
+    w.canvas.set_policy(acts, np.random.default_rng(1).random(lay.shape), ("stay", "up", "down", "left", "right"))
+    img = w.canvas.grab().toImage()
+    assert img.width() > 0 and w.canvas._overlay is not None

@@ -9,7 +9,7 @@ A :class:`QAbstractScrollArea` whose viewport receives the mouse events (as a QG
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeyEvent, QPainter, QPainterPath, QPen, QPixmap, \
     QPolygonF
 from PySide6.QtWidgets import QAbstractScrollArea
@@ -260,23 +260,16 @@ class GridCanvas(QAbstractScrollArea):
         o = self.origin()
         p = QPainter(pm)
         try:
-            if not overlay:
+            if not overlay:  # redrawn for every learned-reward update: keep it to one image and the marks
                 p.drawImage(QRectF(o.x(), o.y(), cs * lay.cols, cs * lay.rows), self._base)
-                if cs >= 6:
-                    pen = QPen(QColor(0, 0, 0, 40))
-                    pen.setWidth(0)
-                    p.setPen(pen)
-                    path = QPainterPath()
-                    for r in range(lay.rows + 1):
-                        path.moveTo(o.x(), o.y() + r * cs)
-                        path.lineTo(o.x() + lay.cols * cs, o.y() + r * cs)
-                    for c in range(lay.cols + 1):
-                        path.moveTo(o.x() + c * cs, o.y())
-                        path.lineTo(o.x() + c * cs, o.y() + lay.rows * cs)
-                    p.drawPath(path)
                 p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
                 self._paint_marks(p, cs)
                 return pm
+            if cs >= 6:
+                p.setPen(QPen(QColor(0, 0, 0, 40), 1))
+                x0, y0, x1, y1 = o.x(), o.y(), o.x() + lay.cols * cs, o.y() + lay.rows * cs
+                p.drawLines([QLineF(x0, y0 + r * cs, x1, y0 + r * cs) for r in range(lay.rows + 1)]
+                            + [QLineF(x0 + c * cs, y0, x0 + c * cs, y1) for c in range(lay.cols + 1)])
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             p.translate(o)
             p.scale(cs, cs)

@@ -975,7 +975,7 @@ class MainWindow(QMainWindow):
             return
         snap = w.take()
         for it, metrics in w.take_history():
-            self.curvesView.add(it, metrics)
+            self.curvesView.add(it, metrics, draw=False)
         if snap is not None:
             self.apply_snapshot(snap)
 
@@ -984,11 +984,12 @@ class MainWindow(QMainWindow):
         if w is not None:
             w.wait()
             for it, metrics in w.take_history():
-                self.curvesView.add(it, metrics)
+                self.curvesView.add(it, metrics, draw=False)
             w.deleteLater()
         self.worker = None
         if snap is not None:
             self.apply_snapshot(snap)
+        self.curvesView.flush()
         self._update_run_buttons(False)
         self.last_run_outcome = (outcome, message)
         if outcome == "failed":

@@ -3,6 +3,8 @@ and the training curves. They draw snapshots; they compute nothing but colours."
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 
@@ -47,7 +49,16 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.ci.layout.setColumnStretchFactor(1, 0)
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.values: np.ndarray | None = None
+        self._levels: tuple[float, float] | None = None
         self.setMinimumSize(160, 140)
+
+    def _set_levels(self, lo: float, hi: float) -> None:
+        """Move the colour bar only when its range changes noticeably (its axis is costly to redraw)."""
+        old = self._levels
+        if old is None or abs(old[0] - lo) > 0.02 * (abs(old[0]) + 1e-12) or \
+                abs(old[1] - hi) > 0.02 * (abs(old[1]) + 1e-12):
+            self._levels = (lo, hi)
+            self.bar.setLevels(values=(lo, hi))
 
     def clear_values(self) -> None:
         self.values = None
@@ -62,14 +73,18 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         if self.kind == "diverging":
             lim = symmetric_limit(grid) if limit is None else max(float(limit), 1e-12)
             lim = lim if np.isfinite(lim) and lim < 1e300 else 1.0
+            if self._levels is not None and lim <= self._levels[1] and lim > 0.9 * self._levels[1]:
+                lim = self._levels[1]  # keep the bar still while the range hardly moves
             rgb = diverging_rgb(grid, lim)
-            self.bar.setLevels(values=(-lim, lim))
+            self._set_levels(-lim, lim)
         else:
             finite = grid[np.isfinite(grid)]
             top = (float(finite.max()) if finite.size else 1.0) if limit is None else float(limit)
             top = top if 1e-12 < top < 1e300 else 1.0
+            if self._levels is not None and top <= self._levels[1] and top > 0.9 * self._levels[1]:
+                top = self._levels[1]
             rgb = sequential_rgb(grid, top)
-            self.bar.setLevels(values=(0.0, top))
+            self._set_levels(0.0, top)
         rows, cols = grid.shape
         first = self.image.image is None or self.image.image.shape[:2] != (rows, cols)
         self.image.setImage(np.ascontiguousarray(rgb), autoLevels=False, levels=(0, 255))
@@ -85,6 +100,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
               ("evd", "EVD", "#2ca02c"))
 
     COLORS = {key: color for key, _, color in SERIES}
+    min_interval = 0.2  # seconds between redraws of the curves during a run
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -107,8 +123,30 @@ class CurvesView(pg.GraphicsLayoutWidget):
 
     def reset(self) -> None:
         self.data = {key: ([], []) for key, _, _ in self.SERIES}
+        self._drawn_at = 0.0
+        self._dirty = False
         for c in self.curves.values():
             c.setData([], [])
+
+    def flush(self) -> None:
+        """Draw the data added since the last drawing."""
+        self._dirty = False
+        self._drawn_at = time.perf_counter()
+        for key, _, _ in self.SERIES:
+            xs, ys = self.data[key]
+            if not xs:
+                continue
+            few = len(xs) <= 40  # dots while there are few points (a single point is otherwise invisible)
+            self.curves[key].setData(xs, ys, symbol="o" if few else None, symbolSize=5,
+                                     symbolBrush=self.COLORS[key], symbolPen=None)
+            lo, hi = min(ys), max(ys)
+            vb = self.plots[key].getViewBox()
+            if hi - lo < 1e-6 * max(1.0, abs(hi)):  # a flat series: a sensible range, not 1e-15 wide ticks
+                pad = max(abs(hi) * 0.05, 1e-3)
+                vb.setYRange(lo - pad, hi + pad, padding=0)
+            else:
+                vb.enableAutoRange(axis="y")
+        self.plots["evd"].setVisible(bool(self.data["evd"][0]))
 
     @staticmethod
     def metric(metrics, key: str) -> float | None:
@@ -124,7 +162,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
             return None
         return float(metrics[key]) if key in metrics else None
 
-    def add(self, iteration: int, metrics) -> None:
+    def add(self, iteration: int, metrics, draw: bool = True) -> None:
+        """Record one iteration's metrics; redraw at most every ``min_interval`` seconds (``flush`` forces it)."""
         for key, _, _ in self.SERIES:
             v = self.metric(metrics, key)
             if v is None or not np.isfinite(v):
@@ -134,15 +173,6 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 continue
             xs.append(iteration)
             ys.append(v)
-            few = len(xs) <= 40  # dots while there are few points (a single point is otherwise invisible)
-            self.curves[key].setData(xs, ys, symbol="o" if few else None, symbolSize=5,
-                                     symbolBrush=self.COLORS[key], symbolPen=None)
-            lo, hi = min(ys), max(ys)
-            vb = self.plots[key].getViewBox()
-            if hi - lo < 1e-6 * max(1.0, abs(hi)):  # a flat series: a sensible range, not 1e-15 wide ticks
-                pad = max(abs(hi) * 0.05, 1e-3)
-                vb.setYRange(lo - pad, hi + pad, padding=0)
-            else:
-                vb.enableAutoRange(axis="y")
-        self.plots["evd"].setVisible(bool(self.data["evd"][0]) or "evd" in metrics)
-
+            self._dirty = True
+        if draw and self._dirty and time.perf_counter() - self._drawn_at >= self.min_interval:
+            self.flush()
