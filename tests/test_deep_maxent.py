@@ -103,13 +103,13 @@ def test_stationary_model_gradient_equals_finite_differences(tiny_problem, netwo
     r.backward(gradient=torch.as_tensor(-(algo.D_E - D)))
     grad = -torch.cat([p.grad.reshape(-1) for p in algo.net.parameters()]).numpy()
     p0 = algo.parameters_vector()
-    h = 1e-5
+    h = 1e-4  # the soft values are exact to rounding (~1e-13): a larger step keeps that noise out of the quotient
     fd = np.empty_like(p0)
     for i in range(len(p0)):
         e = np.zeros_like(p0)
         e[i] = h
         fd[i] = (algo.evaluate(algo.reward_for(p0 + e))[0] - algo.evaluate(algo.reward_for(p0 - e))[0]) / (2 * h)
-    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=5e-8)
     assert np.linalg.norm(grad) > 1e-3
 
 

@@ -38,7 +38,8 @@ and, with M = (I - gamma P_pi)^-1 (so dV/dr = M, dQ(s, a)/dr = e_s + gamma P(.|s
     dL/dr = c - M^T (c - gamma n)     c(s) = (1/N) #{pairs at s},   n(s') = (1/N) sum_pairs P(s' | s_t, a_t)
 
 c is the expert's (undiscounted) count of decisions per state; the learner's D = M^T (c - gamma n) is its expected
-count (for demonstrations drawn from pi, E[D] = c), one sparse linear solve per step.
+count (for demonstrations drawn from pi, E[D] = c). Per step: soft policy iteration to the fixed point (a few
+sparse solves from a warm start) and one sparse solve for D.
 
 Seeded: the initial weights come from ``torch.manual_seed(seed)`` inside a forked RNG (the global torch RNG is left
 as it was); the training itself is deterministic. Torch runs on ``threads`` CPU threads (1 by default) so training
@@ -60,9 +61,10 @@ from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, kn
 from irl_studio.algorithms.linear import LinearConfig
 from irl_studio.algorithms.mce import MCEIRL
 from irl_studio.core.metrics import feature_gap
-from irl_studio.core.planning import PlanningError, policy_transition, soft_value_iteration
+from irl_studio.core.planning import expected_next_am, lse0, policy_transition, soft_value_iteration
 
-_STATIONARY_TOL = 1e-12  # soft VI to this relative tolerance: the gradient is that of the fixed point
+_STATIONARY_TOL = 1e-13  # soft values to this relative tolerance: the gradient is that of the fixed point
+_NEWTON_MAX = 100  # soft policy iterations per step (2-4 from a warm start)
 _ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh}
 
 
@@ -179,19 +181,42 @@ class DeepMaxEntIRL(IRLAlgorithm):
         self._u = c - mdp.discount * nxt
         self._V: np.ndarray | None = None
 
-    def _evaluate_stationary(self, reward: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def _soft_fixed_point(self, reward: np.ndarray) -> tuple[np.ndarray, np.ndarray, sp.csc_matrix]:
+        """The stationary soft values V = logsumexp_a [r + gamma E V'] by soft policy iteration (Newton's method
+        on the soft Bellman equation), warm-started from the previous step's values: evaluate the current soft
+        policy exactly, (I - gamma P_pi) V = r + H(pi) (H the policy's entropy), improve, repeat; quadratic
+        convergence, a few sparse solves per step. Returns (V, log pi (A, S), I - gamma P_pi)."""
         mdp = self.problem.mdp
-        g = float(mdp.discount)
-        try:
-            plan = soft_value_iteration(mdp, reward, horizon=None, discount=g, tol=_STATIONARY_TOL)
-        except PlanningError as e:
-            raise AlgorithmError(f"{e} (try a smaller learning rate)") from None
-        log_pi = plan.log_policy(0)
-        objective = float(log_pi[self._pair_s, self._pair_a].sum()) / max(self.problem.arrays.n, 1)
-        pi = np.exp(log_pi)
-        lhs = (sp.identity(mdp.n_states, format="csr") - g * policy_transition(mdp, pi)).T.tocsc()
-        D = np.asarray(spla.spsolve(lhs, self._u), dtype=np.float64)  # M^T (c - gamma n)
-        return objective, D, pi
+        g, term = float(mdp.discount), mdp.terminal
+        if self._V is None or not np.all(np.isfinite(self._V)):
+            V = soft_value_iteration(mdp, reward, horizon=None, discount=g, tol=1e-6).V
+        else:
+            V = self._V
+        eye = sp.identity(mdp.n_states, format="csr")
+        for _ in range(_NEWTON_MAX):
+            q = reward + g * expected_next_am(mdp, V)
+            q[:, term] = reward[term]
+            v = lse0(q)
+            v[term] = reward[term]
+            log_pi = q - v
+            pi = np.exp(log_pi)
+            lhs = (eye - g * policy_transition(mdp, pi.T)).tocsc()
+            delta = float(np.max(np.abs(v - V)))
+            if not np.isfinite(delta):
+                raise AlgorithmError("the soft values diverged (try a smaller learning rate)")
+            if delta < _STATIONARY_TOL * max(1.0, float(np.max(np.abs(v)))):
+                return v, log_pi, lhs
+            entropy = -(pi * log_pi).sum(axis=0)
+            entropy[term] = 0.0
+            V = spla.spsolve(lhs, reward + entropy)
+        raise AlgorithmError("the stationary soft values did not converge (try a smaller learning rate)")
+
+    def _evaluate_stationary(self, reward: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        V, log_pi, lhs = self._soft_fixed_point(np.asarray(reward, dtype=np.float64))
+        self._V = V
+        objective = float(log_pi[self._pair_a, self._pair_s].sum()) / max(self.problem.arrays.n, 1)
+        D = np.asarray(spla.spsolve(lhs.T.tocsc(), self._u), dtype=np.float64)  # M^T (c - gamma n)
+        return objective, D, np.exp(log_pi).T.copy()
 
     def evaluate(self, reward: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Backward pass (soft VI) and the learner's visitation: (log-likelihood L, expected visitation D, policy
