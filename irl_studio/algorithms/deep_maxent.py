@@ -83,7 +83,8 @@ class DeepMaxEntConfig:
     model: str = knob("mce", "learner model. mce: the finite-horizon soft-optimal policy over the demonstrations' "
                       "horizon (time-indexed, Ziebart 2010); stationary: the stationary discounted soft-optimal policy "
                       "and the demonstrations' log-likelihood under it (for short recordings of a stationary soft "
-                      "expert, e.g. Objectworld; needs discount < 1)", choices=("mce", "stationary"))
+                      "expert, e.g. Objectworld; needs discount < 1; start is then not used)",
+                      choices=("mce", "stationary"))
     start: str = knob("demos", "start distribution of the learner: the demonstrations' start cells, or the layout's",
                       choices=("demos", "layout"))
     threads: int = knob(1, "CPU threads for torch (kept low so the GUI stays responsive)", min=1, max=2)
