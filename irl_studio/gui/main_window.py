@@ -94,6 +94,12 @@ class MainWindow(QMainWindow):
         self.anim_timer = QTimer(self)
         self.anim_timer.setObjectName("rolloutTimer")
         self.anim_timer.timeout.connect(self.anim_step)
+        # the curves are redrawn on their own clock, in other event-loop turns than the heatmaps: each repaint stays
+        # short and the event loop never stalls for both at once
+        self.curves_timer = QTimer(self)
+        self.curves_timer.setObjectName("curvesTimer")
+        self.curves_timer.setInterval(300)
+        self.curves_timer.timeout.connect(self._flush_curves)
 
         self._build_ui()
         self._build_menus()
@@ -947,6 +953,7 @@ class MainWindow(QMainWindow):
         self.worker.progress.connect(self._on_progress)
         self.worker.finished_run.connect(self._on_run_finished)
         self._run_t0 = time.perf_counter()
+        self.curves_timer.start()
         self._update_run_buttons(True)
         self._run_message(f"Running {cls.title or name} with {features} features…")
         self.worker.start()
@@ -987,6 +994,7 @@ class MainWindow(QMainWindow):
                 self.curvesView.add(it, metrics, draw=False)
             w.deleteLater()
         self.worker = None
+        self.curves_timer.stop()
         if snap is not None:
             self.apply_snapshot(snap)
         self.curvesView.flush()
@@ -1000,6 +1008,10 @@ class MainWindow(QMainWindow):
             self._run_message(f"Finished: {message} after {snap.iteration if snap else 0} iterations.")
         if snap is not None and outcome != "failed" and not self._closing:
             self.reoptimize(quiet=True)
+
+    def _flush_curves(self) -> None:
+        if self.curvesView.dirty:
+            self.curvesView.flush()
 
     def apply_snapshot(self, snap) -> None:
         """Draw one snapshot in the live views."""
@@ -1027,7 +1039,7 @@ class MainWindow(QMainWindow):
         self.expertVisitationView.set_values(exp, top)
         self.learnerVisitationView.set_values(lrn, top)
         self.differenceView.set_values(lrn - exp)
-        self.curvesView.add(snap.iteration, snap.metrics)
+        self.curvesView.add(snap.iteration, snap.metrics, draw=self.worker is None)
         wall = max(time.perf_counter() - self._run_t0, 1e-9)
         self.runStatsLabel.setText(f"iteration {snap.iteration}  ·  {snap.iteration / wall:.1f} it/s  ·  "
                                    f"{wall:.1f} s")
@@ -1490,6 +1502,7 @@ class MainWindow(QMainWindow):
         """Stop the run and every background task and timer; wait for their threads."""
         self._closing = True
         self.anim_timer.stop()
+        self.curves_timer.stop()
         if self.worker is not None:
             w = self.worker
             w.request_stop()

@@ -52,6 +52,17 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._levels: tuple[float, float] | None = None
         self.setMinimumSize(160, 140)
 
+    def _stable_top(self, top: float) -> float:
+        """The colour range's top, rounded up to 1, 1.5, 2, 3, 5 or 7 x 10^k and kept while the data stay between
+        40 % and 100 % of it: during a run the colour bar (whose axis is costly to redraw) moves only now and then."""
+        if self._levels is not None and 0.4 * self._levels[1] <= top <= self._levels[1]:
+            return self._levels[1]
+        exp = np.floor(np.log10(top))
+        for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0):
+            if m * 10.0 ** exp >= top * (1 - 1e-9):
+                return float(m * 10.0 ** exp)
+        return float(top)
+
     def _set_levels(self, lo: float, hi: float) -> None:
         """Move the colour bar only when its range changes noticeably (its axis is costly to redraw)."""
         old = self._levels
@@ -73,16 +84,14 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         if self.kind == "diverging":
             lim = symmetric_limit(grid) if limit is None else max(float(limit), 1e-12)
             lim = lim if np.isfinite(lim) and lim < 1e300 else 1.0
-            if self._levels is not None and lim <= self._levels[1] and lim > 0.9 * self._levels[1]:
-                lim = self._levels[1]  # keep the bar still while the range hardly moves
+            lim = self._stable_top(lim)
             rgb = diverging_rgb(grid, lim)
             self._set_levels(-lim, lim)
         else:
             finite = grid[np.isfinite(grid)]
             top = (float(finite.max()) if finite.size else 1.0) if limit is None else float(limit)
             top = top if 1e-12 < top < 1e300 else 1.0
-            if self._levels is not None and top <= self._levels[1] and top > 0.9 * self._levels[1]:
-                top = self._levels[1]
+            top = self._stable_top(top)
             rgb = sequential_rgb(grid, top)
             self._set_levels(0.0, top)
         rows, cols = grid.shape
@@ -127,6 +136,10 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._dirty = False
         for c in self.curves.values():
             c.setData([], [])
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
 
     def flush(self) -> None:
         """Draw the data added since the last drawing."""
