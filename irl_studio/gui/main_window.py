@@ -31,8 +31,8 @@ from irl_studio.core.layout import ACTION_DELTAS, ACTION_NAMES, GOAL, TERRAIN_CH
 from irl_studio.core.mdp import GridMDP, build_mdp
 from irl_studio.core.rewardio import save_reward
 from irl_studio.gui.canvas import DEMO_COLORS, TERRAIN_RGB, GridCanvas
-from irl_studio.gui.document import LayoutCommand, LearnedResult, SessionError, cell_name, goal_reachable, \
-    load_session, plan_and_roll, random_layout, save_session, session_to_dict
+from irl_studio.gui.document import LayoutCommand, LearnedResult, cell_name, goal_reachable, load_session, \
+    plan_and_roll, random_layout, save_session, session_to_dict
 from irl_studio.gui.render import save_reward_png
 from irl_studio.gui.views import CurvesView, HeatmapView
 from irl_studio.gui.workers import RunWorker, TaskThread
@@ -921,6 +921,8 @@ class MainWindow(QMainWindow):
         """Start learning in the background; False (with a message) when the run cannot start."""
         if self.worker is not None:
             return False
+        if len(self._recording) >= 2:
+            self.finish_demo()  # a demonstration in progress is kept, not lost
         self._cancel_recording(quiet=True)
         name = self.algorithm_name()
         cls = ALGORITHMS[name]
