@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      tempfile.mkdtemp(prefix="irl-studio-bench-"))
     app = QApplication.instance() or QApplication([])
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      tempfile.mkdtemp(prefix="irl-studio-bench-"))  # never touch the user's settings
 
     from irl_studio.core.demos import expert_demos, layout_true_reward
     from irl_studio.core.mdp import build_mdp

@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    settings_dir = tempfile.mkdtemp(prefix="irl-studio-shots-")
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     app = QApplication.instance() or QApplication([])
+    settings_dir = tempfile.mkdtemp(prefix="irl-studio-shots-")  # never touch the user's settings
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
 
     from irl_studio.core.builtin import builtin_demos
     from irl_studio.core.demos import Demos

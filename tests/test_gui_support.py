@@ -19,7 +19,7 @@ FOUR_ROOMS_PATH = [(1, 1), (2, 1), (3, 1), (3, 2), (3, 3), (3, 4), (3, 5), (3, 6
 
 
 @pytest.fixture
-def dialogs(tmp_path, monkeypatch):
+def dialogs(qapp, tmp_path, monkeypatch):
     """Settings under tmp_path; message boxes recorded instead of shown; file dialogs answer ``dialogs.path``."""
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
