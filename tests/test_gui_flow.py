@@ -89,6 +89,11 @@ def test_illegal_moves_are_refused_with_a_message(qtbot, window):
     assert tr.cells == ((1, 1), (1, 2), (1, 3), (1, 3), (2, 3))
     assert tr.actions == ("right", "right", "stay", "down")
     assert w.isWindowModified()
+    # with a single start cell the keyboard alone can demonstrate; Escape cancels
+    qtbot.keyClick(w.canvas, Qt.Key.Key_Down)
+    assert w._recording == [(1, 1), (2, 1)]
+    qtbot.keyClick(w.canvas, Qt.Key.Key_Escape)
+    assert not w._recording and len(w.demos) == 1
 
 
 def test_run_without_demonstrations_says_why(qtbot, window):

@@ -727,8 +727,11 @@ class MainWindow(QMainWindow):
     def demo_move(self, action: str, nxt: tuple[int, int] | None = None) -> bool:
         """Extend the demonstration being recorded by ``action`` (to ``nxt``, default: the action's target)."""
         if not self._recording:
-            self.status("Click a start cell first")
-            return False
+            starts = np.argwhere(self.world.start_mask)
+            if len(starts) != 1:
+                self.status("Click a start cell first")
+                return False
+            self.demo_click(int(starts[0][0]), int(starts[0][1]))  # the only start cell: begin there
         cur = self._recording[-1]
         if nxt is None:
             dr, dc = ACTION_DELTAS[ACTION_NAMES.index(action)]
