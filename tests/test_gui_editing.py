@@ -287,3 +287,14 @@ def test_large_grid_with_policy_arrows_draws(qtbot, window):
     w.canvas.set_policy(acts, np.random.default_rng(1).random(lay.shape), ("stay", "up", "down", "left", "right"))
     img = w.canvas.grab().toImage()
     assert img.width() > 0 and w.canvas._overlay is not None
+
+
+def test_dynamics_form_edits_the_layout_undoably(window):
+    w = window
+    w.slipSpin.setValue(0.2)
+    w.horizonSpin.setValue(40)
+    w.apply_dynamics()
+    assert w.world.slip == 0.2 and w.world.horizon == 40 and w.mdp().slip == 0.2
+    w.undo_stack.undo()
+    assert w.world.slip == 0.0 and w.world.horizon_override is None
+    assert w.slipSpin.value() == 0.0 and w.horizonSpin.value() == 0

@@ -292,6 +292,26 @@ class MainWindow(QMainWindow):
         size.addWidget(self._button("Resize", "resizeButton", "Crop or pad (with walls) to this size",
                                     self.resize_grid))
         v.addLayout(size)
+        dyn = QHBoxLayout()
+        self.slipSpin = self._named(QDoubleSpinBox(), "slipSpin", "Slip",
+                                    "Probability that the chosen action is replaced by one of the others")
+        self.slipSpin.setRange(0.0, 1.0)
+        self.slipSpin.setSingleStep(0.05)
+        self.discountSpin = self._named(QDoubleSpinBox(), "discountSpin", "Discount", "Discount factor gamma")
+        self.discountSpin.setRange(0.0, 1.0)
+        self.discountSpin.setDecimals(3)
+        self.discountSpin.setSingleStep(0.01)
+        self.horizonSpin = self._named(QSpinBox(), "horizonSpin", "Horizon",
+                                       "Cells per episode; 0: the default 2 x (rows + cols)")
+        self.horizonSpin.setRange(0, 100_000)
+        self.horizonSpin.setSpecialValueText("auto")
+        for label, spin in (("slip", self.slipSpin), ("γ", self.discountSpin), ("T", self.horizonSpin)):
+            lab = QLabel(label)
+            lab.setToolTip(spin.toolTip())
+            dyn.addWidget(lab)
+            dyn.addWidget(spin, 1)
+            spin.editingFinished.connect(self.apply_dynamics)
+        v.addLayout(dyn)
         row = QHBoxLayout()
         row.addWidget(self._button("Clear", "clearButton", "An empty room of this size", self.clear_grid))
         row.addWidget(self._button("Random", "randomButton", "Random walls, a start and a goal", self.random_grid))
@@ -517,7 +537,8 @@ class MainWindow(QMainWindow):
         """Show ``layout`` (used by undo commands and loaders; not itself an undo step)."""
         self.world = layout
         self._layout_changed()
-        for s, v in ((self.rowsSpin, layout.rows), (self.colsSpin, layout.cols)):
+        for s, v in ((self.rowsSpin, layout.rows), (self.colsSpin, layout.cols), (self.slipSpin, layout.slip),
+                     (self.discountSpin, layout.discount), (self.horizonSpin, layout.horizon_override or 0)):
             s.blockSignals(True)
             s.setValue(v)
             s.blockSignals(False)
@@ -541,6 +562,17 @@ class MainWindow(QMainWindow):
             self.error("Cannot resize", str(exc))
             return
         self._replace_layout(new, f"resize to {new.rows}x{new.cols}")
+
+    def apply_dynamics(self) -> None:
+        """Slip, discount and horizon from the form, as one undo step when they changed."""
+        new = self.world.copy()
+        new.slip, new.discount = float(self.slipSpin.value()), float(self.discountSpin.value())
+        new.horizon_override = self.horizonSpin.value() or None
+        if len(new.actions) < 2 and new.slip > 0:
+            self.error("Cannot set slip", "slip needs at least two actions")
+            return
+        if new != self.world:
+            self._replace_layout(new, "dynamics")
 
     def clear_grid(self) -> None:
         new = Layout.empty(self.rowsSpin.value(), self.colsSpin.value(), name="untitled")
