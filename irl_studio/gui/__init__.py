@@ -6,30 +6,26 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-
-def _keep_singletons_alive() -> None:
-    """Work around a binding bug seen with PySide6 6.12 on Python 3.11: every Qt method returning void hands back
-    ``None`` without a new reference (and some bool results do the same with True/False), so each call lowers the
-    singleton's reference count by one and the interpreter aborts ("none_dealloc: deallocating None",
-    "bool_dealloc") after a few thousand calls. From Python 3.12 on these singletons are immortal and the bug is
-    harmless; before, give them a reference count no program can exhaust."""
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    import ctypes
-
-    for obj in (None, True, False, Ellipsis, NotImplemented):
-        count = ctypes.c_ssize_t.from_address(id(obj))
-        if count.value < 1 << 40:
-            count.value += 1 << 50
+from irl_studio import IRLStudioError
 
 
-_keep_singletons_alive()
+def check_qt_binding() -> None:
+    """Refuse, with a clear message, the one binding known to crash the app: PySide6 6.12.0 on Python < 3.12 drops a
+    reference to None on every Qt call that returns void, and the interpreter aborts after a few thousand calls
+    ("deallocating None"). pyproject.toml excludes it; this catches an environment that has it anyway."""
+    import PySide6
+
+    if PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12):
+        raise IRLStudioError("PySide6 6.12.0 crashes on Python 3.11 (a reference-count bug in the binding); "
+                             "install another version: pip install 'PySide6-Essentials!=6.12.0'")
+
 
 __all__ = ["MainWindow", "run_app"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "MainWindow":
+        check_qt_binding()
         from irl_studio.gui.main_window import MainWindow
 
         return MainWindow

@@ -12,6 +12,10 @@ def run_app(spec: str | None = None) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from PySide6.QtWidgets import QApplication
 
+    from irl_studio.gui import check_qt_binding
+
+    check_qt_binding()
+
     from irl_studio.gui.main_window import APPLICATION, ORGANIZATION, MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
