@@ -93,7 +93,8 @@ def test_coords_features():
     lay = Layout.empty(3, 5)
     mdp = build_mdp(lay)
     f = make_features("coords", lay, mdp)
-    np.testing.assert_allclose(f.dense(), [[0.5, 0.25], [0.5, 0.5], [0.5, 0.75]])
+    np.testing.assert_allclose(f.dense(), [[0.5, 0.25, 1], [0.5, 0.5, 1], [0.5, 0.75, 1]])
+    assert f.names == ("row", "col", "constant")
 
 
 def test_macrocell_features():

@@ -8,7 +8,8 @@ Feature sets (the ``--features`` names of the command line):
 * ``state``: one-hot per floor cell (the tabular reward).
 * ``terrain``: one-hot terrain class (``plain`` for floor without a class, ``a``..``j`` for 0..9, only the classes
   present) and a goal indicator.
-* ``coords``: row and column scaled to [0, 1].
+* ``coords``: row and column scaled to [0, 1], and a constant 1 (so a linear reward can be negative everywhere, the
+  level that makes reaching an absorbing goal worth it).
 * ``objectworld``: Levine et al. 2011, continuous: Euclidean distance to the nearest object of each inner colour and
   of each outer colour (2C columns).
 * ``objectworld-discrete``: Levine et al. 2011, discrete: indicators ``distance < d`` for ``d = 1 .. N-1``, for each
@@ -95,7 +96,8 @@ def terrain_features(layout: Layout, mdp: GridMDP) -> Features:
 def coords_features(layout: Layout, mdp: GridMDP) -> Features:
     r = mdp.cells[:, 0] / max(mdp.rows - 1, 1)
     c = mdp.cells[:, 1] / max(mdp.cols - 1, 1)
-    return Features("coords", np.stack([r, c], axis=1).astype(np.float64), ("row", "col"))
+    one = np.ones(mdp.n_states)
+    return Features("coords", np.stack([r, c, one], axis=1).astype(np.float64), ("row", "col", "constant"))
 
 
 def object_distances(layout: Layout, mdp: GridMDP) -> tuple[np.ndarray, list[str]]:
