@@ -142,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                                    f"iteration) in the app's worker thread while the main window draws every "
                                    f"snapshot (reward, visitation, difference, curves, learned reward on the "
                                    f"canvas). {machine}; `python scripts/bench_gui.py --seconds {args.seconds:g}`. "
-                                   "The worker hands the GUI only the latest snapshot, at most every 40 ms and only "
-                                   "once the previous one was drawn: at most 25 updates/s, never more than the "
+                                   "The worker hands the GUI only the latest snapshot, at most every 30 ms and only "
+                                   "once the previous one was drawn: at most 33 updates/s, never more than the "
                                    "iterations. The machine is shared with other jobs: figures vary by ~20 %."])
     print(block)
     if not args.no_write:

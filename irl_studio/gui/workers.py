@@ -49,7 +49,7 @@ class RunWorker(QThread):
     progress = Signal()
     finished_run = Signal(object, str, str)
 
-    def __init__(self, build: Callable[[], Any], min_interval: float = 0.04, parent=None) -> None:
+    def __init__(self, build: Callable[[], Any], min_interval: float = 0.03, parent=None) -> None:
         super().__init__(parent)
         self._build = build
         self.min_interval = float(min_interval)
