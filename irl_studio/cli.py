@@ -90,15 +90,18 @@ def cmd_learn(argv: Sequence[str]) -> int:
     from irl_studio.algorithms.base import AlgorithmError, Problem, config_from_mapping
     from irl_studio.core.rewardio import SUFFIXES, RewardFileError, save_reward
 
-    pre = _learn_parser()
+    # find --algo first (no --help here), so that the full parser, and its --help, has the algorithm's flags
+    pre = _Parser(prog="irl-studio learn", add_help=False)
+    pre.add_argument("--algo", default=None)
     known, _ = pre.parse_known_args(argv)
-    algo_cls = get_algorithm(known.algo)
-    args = _learn_parser(algo_cls).parse_args(argv)
+    args = _learn_parser(get_algorithm(known.algo) if known.algo is not None else None).parse_args(argv)
+    algo_cls = get_algorithm(args.algo)
     out = Path(args.out)
     if out.suffix.lower() not in SUFFIXES:
         raise RewardFileError(f"--out {out}: use one of {', '.join(SUFFIXES)}")
-    if not out.parent.exists():
-        raise RewardFileError(f"--out {out}: the folder {out.parent} does not exist")
+    for flag, path in (("--out", out), ("--report", Path(args.report) if args.report else None)):
+        if path is not None and not path.parent.exists():  # refused before the run, not after it
+            raise RewardFileError(f"{flag} {path}: the folder {path.parent} does not exist")
     values: dict[str, Any] = {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg_") and v is not None}
     if args.iterations is not None:
         if args.iterations < 1:

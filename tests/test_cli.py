@@ -127,3 +127,22 @@ def test_layouts_and_help(capsys):
     assert code == 0 and "terrain" in out and "four-rooms" in out
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "learn" in out
+
+
+def test_learn_help_lists_the_algorithm_parameters(capsys):
+    """README: `irl-studio learn ... --algo mce --help` lists the algorithm's parameters with their defaults."""
+    with pytest.raises(SystemExit) as exc:
+        main(["learn", "x", "--demos", "y", "--algo", "mce", "--out", "r.npy", "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    assert "--learning-rate" in out and "--optimizer" in out and "(default: lbfgs)" in out
+    with pytest.raises(SystemExit):  # without --algo: the common flags
+        main(["learn", "--help"])
+    assert "--demos" in capsys.readouterr().out
+
+
+def test_report_into_a_missing_folder_is_refused_before_the_run(tmp_path, capsys):
+    code, _, err = run(capsys, "learn", "open-field", "--demos", "builtin", "--algo", "mce", "--out",
+                       tmp_path / "r.npy", "--report", tmp_path / "nowhere" / "rep.json")
+    assert code == 2 and "--report" in err and "iteration" not in err
+    assert not (tmp_path / "r.npy").exists()
