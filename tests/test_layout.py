@@ -203,3 +203,19 @@ def test_reward_files_round_trip(tmp_path):
         save_reward(tmp_path / "r.npy", np.zeros(3))
     with pytest.raises(RewardFileError, match=r"floor cell \(1, 1\)"):
         reward_on_floor(lay, np.full(lay.shape, np.nan))
+
+
+def test_nan_and_infinity_are_not_json(tmp_path):
+    """Python's json reads NaN/Infinity, which no JSON writer (ours included: allow_nan=False) gives back: a layout
+    that kept such a value in an unknown key could be loaded but never saved (ValueError, not a LayoutError)."""
+    p = tmp_path / "nan.json"
+    p.write_text('{"grid": ["#####", "#S.G#", "#####"], "note": NaN}')
+    with pytest.raises(LayoutError, match="NaN"):
+        load_layout(p)
+    with pytest.raises(LayoutError, match="Infinity"):
+        loads_layout('{"grid": [".."], "slip": -Infinity}')
+    lay = loads_layout('{"grid": [".."]}')
+    lay.extra["note"] = float("nan")
+    with pytest.raises(LayoutError, match="cannot be written"):
+        save_layout(lay, tmp_path / "out.json")
+    assert not (tmp_path / "out.json").exists() and not (tmp_path / "out.json.tmp").exists()

@@ -320,16 +320,27 @@ def read_json(path: str | Path, error: type[IRLStudioError]) -> Any:
     except OSError as exc:
         raise error(f"{p}: cannot be read ({exc.strerror or exc})") from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json(f"{p}: ", error))
     except json.JSONDecodeError as exc:
         raise error(f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise error(f"{p}: JSON nested too deeply") from None
 
 
+def _not_json(where: str, error: type[IRLStudioError]):
+    """``parse_constant`` for json.loads: Python reads NaN and Infinity, which are not JSON and which no writer
+    (ours: ``allow_nan=False``) gives back, so a file holding one could be read but never saved again."""
+    def reject(name: str):
+        raise error(f"{where}{name} is not valid JSON (use null, or a finite number)")
+    return reject
+
+
 def write_json(path: str | Path, data: Any, error: type[IRLStudioError], compact_rows: bool = True) -> None:
     p = Path(path)
-    text = json.dumps(data, indent=1 if compact_rows else 2, allow_nan=False)
+    try:
+        text = json.dumps(data, indent=1 if compact_rows else 2, allow_nan=False)
+    except ValueError as exc:  # NaN or infinity somewhere in the data
+        raise error(f"{p}: cannot be written ({exc})") from None
     try:
         tmp = p.with_name(p.name + ".tmp")
         tmp.write_text(text + "\n", encoding="utf-8")
@@ -349,7 +360,7 @@ def save_layout(layout: Layout, path: str | Path) -> None:
 def loads_layout(text: str, source: str | None = None) -> Layout:
     """Parse a layout from a JSON string (any failure is a :class:`LayoutError`)."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_not_json(_where(source), LayoutError))
     except (json.JSONDecodeError, RecursionError) as exc:
         raise LayoutError(f"{_where(source)}not valid JSON ({exc})") from None
     return layout_from_dict(data, source)
