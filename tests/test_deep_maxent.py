@@ -139,3 +139,17 @@ def test_stationary_model_needs_a_discount():
     pb = Problem.from_layout(lay, expert_demos(mdp, true, 3, "optimal", seed=0), "state")
     with pytest.raises(AlgorithmError, match="discount below 1"):
         DeepMaxEntIRL(pb, DeepMaxEntConfig(model="stationary"))
+
+
+def test_a_network_too_large_for_memory_is_a_clear_error(tiny_problem):
+    with pytest.raises(AlgorithmError, match="too large"):
+        DeepMaxEntIRL(tiny_problem, DeepMaxEntConfig(hidden=(10**6, 10**6)))
+
+
+@pytest.mark.parametrize("network", ["mlp", "fcn"])
+def test_parameter_count_matches_the_network(tiny_problem, network):
+    from irl_studio.algorithms.deep_maxent import _n_parameters
+
+    algo = DeepMaxEntIRL(tiny_problem, DeepMaxEntConfig(network=network, hidden=(7, 5), kernel=3))
+    expected = sum(p.numel() for p in algo.net.parameters())
+    assert _n_parameters(tiny_problem.features.n_features, (7, 5), 3, network) == expected

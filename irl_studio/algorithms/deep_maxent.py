@@ -66,6 +66,16 @@ from irl_studio.core.planning import expected_next_am, lse0, policy_transition, 
 _STATIONARY_TOL = 1e-13  # soft values to this relative tolerance: the gradient is that of the fixed point
 _NEWTON_MAX = 100  # soft policy iterations per step (2-4 from a warm start)
 _ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "tanh": nn.Tanh}
+_MAX_PARAMETERS = 20_000_000  # float64 weights plus Adam's two moments: about 0.5 GB
+
+
+def _n_parameters(n_in: int, hidden: tuple, kernel: int, network: str) -> int:
+    """Weights and biases of the net a config asks for (checked before torch allocates them)."""
+    total, k = 0, (int(kernel) if network == "fcn" else 1)
+    for h in (*map(int, hidden), 1):
+        total += n_in * h * k * k + h
+        n_in, k = h, 1
+    return total
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,10 @@ class DeepMaxEntIRL(IRLAlgorithm):
         if cfg.model == "stationary":
             self._setup_stationary()
         x = _standardize(problem.features.dense())
+        n_params = _n_parameters(x.shape[1], cfg.hidden, cfg.kernel, cfg.network)
+        if n_params > _MAX_PARAMETERS:
+            raise AlgorithmError(f"hidden {','.join(map(str, cfg.hidden))}: the network would have {n_params:,} "
+                                 f"weights, too large (at most {_MAX_PARAMETERS:,})")
         act = _ACTIVATIONS[cfg.activation]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
