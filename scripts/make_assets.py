@@ -102,10 +102,8 @@ def cliff() -> Layout:
             "#............#",
             "#............#",
             "#............#",
-            "#Saaaaaaaaaa.#",
-            "###########G##"]
-    rows[4] = "#Saaaaaaaaaa" + "G#"
-    rows[5] = "##############"
+            "#SaaaaaaaaaaG#",
+            "##############"]
     lay = Layout.from_rows(rows, name="cliff (slip 0.1)", slip=0.1, discount=0.95)
     lay.true_reward = reward_by_char(lay, {".": -1, "S": -1, "a": -100, "G": 10})
     return lay

@@ -47,7 +47,6 @@ class LinearIRL(IRLAlgorithm):
         self.p0 = self.start_distribution(self.config.start)
         self.D_E = self.expert_visitation(self.discount)
         self.f_E = problem.features.counts(self.D_E)
-        self.weights_t = problem.arrays.time_weights(problem.horizon, self.discount)
         self._cache: dict[bytes, Evaluation] = {}
         theta0 = np.zeros(problem.features.n_features)
         self.opt = make_optimizer(self.config.optimizer, self._fun, theta0, self.config.learning_rate)
