@@ -230,7 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if argv and argv[0] in COMMANDS:
-            return COMMANDS[argv[0]](argv[1:])
+            code = COMMANDS[argv[0]](argv[1:])
+            sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+            return code
         return cmd_gui(argv)
     except IRLStudioError as exc:
         print(f"irl-studio: {exc}" if not str(exc).startswith("irl-studio") else str(exc), file=sys.stderr)
@@ -238,6 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("irl-studio: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `irl-studio evaluate ... | head`: the reader left; no traceback, none at exit either
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except MemoryError:
         print("irl-studio: out of memory (the grid or horizon is too large for this machine)", file=sys.stderr)
         return EXIT_BAD_INPUT

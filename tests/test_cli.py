@@ -146,3 +146,20 @@ def test_report_into_a_missing_folder_is_refused_before_the_run(tmp_path, capsys
                        tmp_path / "r.npy", "--report", tmp_path / "nowhere" / "rep.json")
     assert code == 2 and "--report" in err and "iteration" not in err
     assert not (tmp_path / "r.npy").exists()
+
+
+def test_a_closed_stdout_pipe_is_no_traceback(tmp_path):
+    """`irl-studio evaluate ... | head -c 10`: the reader closes the pipe; exit quietly, no traceback."""
+    import subprocess
+    import sys
+
+    reward = tmp_path / "r.npy"
+    np.save(reward, np.zeros(builtin_layout("open-field").shape))
+    code = ("import sys, irl_studio.cli as c; "
+            "sys.exit(c.main(['evaluate', 'open-field', '--reward', sys.argv[1]]))")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(reward)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the JSON line is written
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
