@@ -6,7 +6,7 @@ States are the floor cells in row-major order. Actions are the layout's actions 
 off the grid leaves the agent where it is. Goal cells are absorbing: their rows of the transition matrix are empty,
 so probability mass that reaches a goal leaves the system after the goal's reward is received (the episode ends).
 
-Transitions are held two ways, both sparse, never as a dense S x A x S tensor:
+Transitions are held three ways, all sparse, never as a dense S x A x S tensor:
 
 * ``P``: a CSR matrix of shape (S*A, S), row ``s*A + a`` = P(. | s, a). ``P @ V`` is E[V(s') | s, a] for all (s, a),
   ``P.T @ x`` pushes state-action mass forward.

@@ -234,8 +234,8 @@ def hard_value_iteration(mdp: GridMDP, reward: np.ndarray, discount: float | Non
                          V0: np.ndarray | None = None) -> HardPlan:
     """Value iteration ``V = max_a [r + gamma E V']`` (terminal: ``V = r``).
 
-    With ``discount < 1`` it runs to convergence; with ``discount == 1`` it needs ``horizon`` and does exactly that
-    many backups (the policy returned is the one for t = 0).
+    With ``discount < 1`` it runs to convergence; with ``discount == 1`` it needs ``horizon`` T and does T - 1
+    backups (T states occupied): ``V`` and ``greedy`` are those of t = 0, ``greedy_t`` holds every step's.
     """
     r = _check_reward(mdp, reward)
     g = mdp.discount if discount is None else float(discount)
