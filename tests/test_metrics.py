@@ -137,3 +137,20 @@ def test_log_likelihood_by_hand():
 def test_feature_gap():
     g = feature_gap(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 4.0]))
     assert g["feature_gap_inf"] == 2.0 and g["feature_gap_l2"] == pytest.approx(np.sqrt(5))
+
+
+def test_a_constant_learned_reward_is_not_credited_with_staying():
+    """Every action is optimal for a constant reward: EVD scores the uniform choice among them, which is exactly the
+    random policy (normalized EVD 1), not "stay" forever (first-best tie-breaking)."""
+    from irl_studio.core.builtin import builtin_layout
+    from irl_studio.core.mdp import build_mdp
+    from irl_studio.core.metrics import evd, evd_baseline
+
+    lay = builtin_layout("open-field")
+    mdp = build_mdp(lay)
+    true = np.asarray(lay.true_reward)[mdp.cells[:, 0], mdp.cells[:, 1]]
+    out = evd(mdp, true, np.zeros(mdp.n_states))
+    assert out["evd_normalized"] == pytest.approx(1.0, abs=1e-9)
+    assert out["value_learned"] == pytest.approx(out["value_random"], abs=1e-9)
+    # the cached baseline gives the same numbers
+    assert evd(mdp, true, true + 0.0, evd_baseline(mdp, true)) == evd(mdp, true, true + 0.0)

@@ -27,7 +27,7 @@ from irl_studio.core.demos import DemoArrays, Demos, empirical_visitation, to_ar
 from irl_studio.core.features import Features, make_features
 from irl_studio.core.layout import Layout
 from irl_studio.core.mdp import GridMDP, build_mdp
-from irl_studio.core.metrics import reward_metrics
+from irl_studio.core.metrics import evd_baseline, reward_metrics
 
 
 class AlgorithmError(IRLStudioError):
@@ -156,6 +156,7 @@ class IRLAlgorithm(ABC):
         self.status = "running"
         self._elapsed = 0.0
         self._last_eval: dict[str, float] = {}
+        self._evd_baseline: tuple[float, float] | None = None
         self._last: Snapshot | None = None
 
     # --- the protocol ---------------------------------------------------------------------------------------------
@@ -197,7 +198,10 @@ class IRLAlgorithm(ABC):
         if self.problem.true_reward is not None:
             every = max(int(getattr(self.config, "eval_every", 1)), 1)
             if self.done or (self.iteration - 1) % every == 0 or not self._last_eval:
-                self._last_eval = reward_metrics(self.problem.mdp, self.problem.true_reward, reward)
+                if self._evd_baseline is None:
+                    self._evd_baseline = evd_baseline(self.problem.mdp, self.problem.true_reward)
+                self._last_eval = reward_metrics(self.problem.mdp, self.problem.true_reward, reward,
+                                                 self._evd_baseline)
             metrics.update(self._last_eval)
         metrics["seconds"] = self._elapsed
         mdp = self.problem.mdp

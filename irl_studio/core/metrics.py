@@ -3,8 +3,10 @@
 * EVD, expected value difference (Levine, Popovic & Koltun 2011): ``E_{s0~p0}[V*_true(s0) - V^{pi_learned}_true(s0)]``,
   where ``pi_learned`` is optimal (greedy) for the learned reward and both values are under the true reward and the
   true dynamics. Discounted with the layout's discount (exact sparse solve); with discount 1, over the horizon.
+  Where several actions are optimal for the learned reward (a constant reward, say), the discounted greedy policy
+  picks among them uniformly: a reward that says nothing about a choice is not credited with "stay".
 * normalized EVD: EVD divided by the value gap between the true-optimal and the uniformly random policy, so 0 is
-  perfect and 1 is no better than acting at random.
+  perfect and 1 is no better than acting at random (above 1: worse than random, which a wrong reward can be).
 * Pearson and Spearman correlation of learned and true reward over floor cells.
 * log-likelihood of demonstrations under a (time-indexed) policy; feature-expectation gap.
 """
@@ -27,7 +29,9 @@ def _true_value(mdp: GridMDP, true_reward: np.ndarray, plan: HardPlan) -> np.nda
     """Value under ``true_reward`` of the greedy policy of ``plan``: stationary (discounted), or time-indexed over the
     horizon (discount 1)."""
     if plan.greedy_t is None:
-        return evaluate_policy(mdp, true_reward, plan.policy())
+        Q = plan.Q
+        best = Q >= Q.max(axis=1, keepdims=True) - 1e-9 * max(1.0, float(np.max(np.abs(Q))))
+        return evaluate_policy(mdp, true_reward, best / best.sum(axis=1, keepdims=True))
     r = np.asarray(true_reward, dtype=np.float64)
     V = r.copy()
     cols = np.arange(mdp.n_states)
@@ -37,13 +41,21 @@ def _true_value(mdp: GridMDP, true_reward: np.ndarray, plan: HardPlan) -> np.nda
     return V
 
 
-def evd(mdp: GridMDP, true_reward: np.ndarray, learned_reward: np.ndarray) -> dict[str, float]:
-    """EVD and normalized EVD of ``learned_reward`` (both per state)."""
+def evd_baseline(mdp: GridMDP, true_reward: np.ndarray) -> tuple[float, float]:
+    """The values EVD compares with, which depend on the true reward only: (true-optimal, uniformly random)."""
     p0 = mdp.start
     v_opt = float(p0 @ _true_value(mdp, true_reward, _greedy_plan(mdp, true_reward)))
-    v_learned = float(p0 @ _true_value(mdp, true_reward, _greedy_plan(mdp, learned_reward)))
     uniform = np.full((mdp.n_states, mdp.n_actions), 1.0 / mdp.n_actions)
     v_random = float(p0 @ evaluate_policy(mdp, true_reward, uniform))
+    return v_opt, v_random
+
+
+def evd(mdp: GridMDP, true_reward: np.ndarray, learned_reward: np.ndarray,
+        baseline: tuple[float, float] | None = None) -> dict[str, float]:
+    """EVD and normalized EVD of ``learned_reward`` (both per state). ``baseline``: :func:`evd_baseline`'s result,
+    to skip recomputing it when many rewards are scored against one true reward (every iteration of a run)."""
+    v_opt, v_random = evd_baseline(mdp, true_reward) if baseline is None else baseline
+    v_learned = float(mdp.start @ _true_value(mdp, true_reward, _greedy_plan(mdp, learned_reward)))
     gap = v_opt - v_learned
     scale = v_opt - v_random
     return {"evd": gap, "evd_normalized": gap / scale if scale > 1e-12 else 0.0,
@@ -76,8 +88,9 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return pearson(_rank(np.asarray(a, float)), _rank(np.asarray(b, float)))
 
 
-def reward_metrics(mdp: GridMDP, true_reward: np.ndarray, learned_reward: np.ndarray) -> dict[str, float]:
-    out = evd(mdp, true_reward, learned_reward)
+def reward_metrics(mdp: GridMDP, true_reward: np.ndarray, learned_reward: np.ndarray,
+                   baseline: tuple[float, float] | None = None) -> dict[str, float]:
+    out = evd(mdp, true_reward, learned_reward, baseline)
     out["pearson"] = pearson(learned_reward, true_reward)
     out["spearman"] = spearman(learned_reward, true_reward)
     return out
