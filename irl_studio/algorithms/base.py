@@ -92,9 +92,6 @@ class Snapshot:
     elapsed: float  # seconds of computation so far
     weights: np.ndarray | None = None  # linear reward weights, when the reward is linear
 
-    def grid(self, mdp: GridMDP, values: np.ndarray) -> np.ndarray:
-        return mdp.grid_values(values)
-
 
 def config_fields(config_type: type) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(config_type) if f.init]

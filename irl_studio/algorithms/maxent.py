@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from irl_studio.algorithms.linear import Evaluation, LinearIRL
-from irl_studio.core.planning import lse0, logsumexp, soft_value_iteration
+from irl_studio.core.planning import forward_message, live_reward, logsumexp, soft_value_iteration
 
 
 class MaxEntIRL(LinearIRL):
@@ -48,8 +48,7 @@ class MaxEntIRL(LinearIRL):
         # steps 2-4, the exact gradient of that objective: the forward messages of the length-L model start at time
         # T - L with p0 / Z_L (weighted by the share of such demonstrations); mu_t(s) = alpha_t(s) beta_t(s)
         inject = {int(T - l): logp0 + np.log(c / arr.n) - log_z[int(l)] for l, c in zip(lengths, counts)}
-        src, logw = mdp.incoming_am
-        live = np.where(mdp.terminal, -np.inf, plan.reward)  # nothing leaves a goal
+        live = live_reward(mdp, plan.reward)  # nothing leaves a goal
         log_alpha = np.full(mdp.n_states, -np.inf)
         D = np.zeros(mdp.n_states)
         for t in range(T):
@@ -57,6 +56,6 @@ class MaxEntIRL(LinearIRL):
                 log_alpha = np.logaddexp(log_alpha, inject[t])
             D += np.exp(log_alpha + log_beta[t])
             if t < T - 1:
-                log_alpha = lse0(logw + np.take(live + log_alpha, src))
+                log_alpha = forward_message(mdp, live, log_alpha)
         log_z_full = float(logsumexp(logp0 + log_beta[0]))
         return Evaluation(objective, D, plan.policy(0), {"log_likelihood": objective, "log_z": log_z_full})

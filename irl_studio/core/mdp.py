@@ -106,11 +106,6 @@ class GridMDP:
         """(S, S*A) = P transposed, in CSR so that forward passes are a fast matvec."""
         return self.P.T.tocsr()
 
-    @cached_property
-    def log_prob(self) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            return np.log(self.prob)
-
     def grid_values(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
         """Scatter a per-state vector onto a (rows, cols) grid, ``fill`` on walls."""
         out = np.full((self.rows, self.cols), fill, dtype=np.float64)

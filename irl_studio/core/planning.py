@@ -139,10 +139,6 @@ class SoftPlan:
         q = self.q_am(t)
         return q - lse0(q)
 
-    def q(self, t: int = 0) -> np.ndarray:
-        """Q_t(s, a), (S, A)."""
-        return self.q_am(t).T.copy()
-
     def log_policy(self, t: int = 0) -> np.ndarray:
         """log pi_t(a | s), (S, A)."""
         return self.log_policy_am(t).T.copy()
@@ -369,7 +365,7 @@ class Messages:
     action prior); alpha_t(s) = p(s_t, O_1..O_{t-1}); mu_t(s, a) = alpha_t(s) beta_t(s, a) / Z.
     """
 
-    plan: SoftPlan  # the optimistic soft plan: plan.V = log beta_t(s), plan.q(t) = log beta_t(s, a)
+    plan: SoftPlan  # the optimistic soft plan: plan.V = log beta_t(s), plan.q_am(t) = log beta_t(a, s)
     log_alpha: np.ndarray
     log_z: float
 
@@ -386,19 +382,29 @@ class Messages:
         return np.exp(self.log_alpha[t][:, None] + self.log_beta[t][:, None] + self.plan.log_policy(t) - self.log_z)
 
 
-def messages(mdp: GridMDP, reward: np.ndarray, horizon: int, start: np.ndarray | None = None) -> Messages:
-    """The lecture's backward and forward messages for the trajectory model p(tau) ~ p(s_0) prod P exp(sum r)."""
-    plan = soft_value_iteration(mdp, reward, horizon=horizon, discount=1.0, optimistic=True)
-    r = plan.reward
-    T, S = plan.V.shape
+def forward_message(mdp: GridMDP, live_reward: np.ndarray, log_alpha: np.ndarray) -> np.ndarray:
+    """One forward step, in log space: alpha_{t+1}(s') = sum_{s,a} P(s' | s, a) exp(r(s)) alpha_t(s).
+    ``live_reward``: r with -inf on goals (nothing leaves a goal), see :func:`live_reward`."""
     src, logw = mdp.incoming_am
-    live = np.where(mdp.terminal, -np.inf, r)  # nothing leaves a goal
+    return lse0(logw + np.take(live_reward + log_alpha, src))
+
+
+def live_reward(mdp: GridMDP, reward: np.ndarray) -> np.ndarray:
+    return np.where(mdp.terminal, -np.inf, reward)
+
+
+def messages(mdp: GridMDP, reward: np.ndarray, horizon: int, start: np.ndarray | None = None) -> Messages:
+    """The lecture's backward and forward messages for the trajectory model p(tau) ~ p(s_0) prod P exp(sum r).
+    (The MaxEnt algorithm runs the same two passes without keeping every alpha_t; this full form is the reference
+    the tests and the benchmark check.)"""
+    plan = soft_value_iteration(mdp, reward, horizon=horizon, discount=1.0, optimistic=True)
+    T, S = plan.V.shape
+    live = live_reward(mdp, plan.reward)
     log_alpha = np.empty((T, S))
     with np.errstate(divide="ignore"):
         log_alpha[0] = np.log(_start(mdp, start))
     for t in range(T - 1):
-        # alpha_{t+1}(s') = sum_{s,a} P(s' | s, a) exp(r(s)) alpha_t(s), summed in log space
-        log_alpha[t + 1] = lse0(logw + np.take(live + log_alpha[t], src))
+        log_alpha[t + 1] = forward_message(mdp, live, log_alpha[t])
     log_z = float(logsumexp(log_alpha[0] + plan.V[0]))
     if not np.isfinite(log_z):
         raise PlanningError("the partition function is not finite (reward too large, or no start state)")
