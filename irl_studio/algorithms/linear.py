@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from irl_studio.algorithms.base import IRLAlgorithm, Problem, knob
-from irl_studio.algorithms.optim import make_optimizer
+from irl_studio.algorithms.optim import Ascent, make_optimizer
 from irl_studio.core.metrics import feature_gap
 
 
@@ -48,8 +48,16 @@ class LinearIRL(IRLAlgorithm):
         self.D_E = self.expert_visitation(self.discount)
         self.f_E = problem.features.counts(self.D_E)
         self._cache: dict[bytes, Evaluation] = {}
-        theta0 = np.zeros(problem.features.n_features)
-        self.opt = make_optimizer(self.config.optimizer, self._fun, theta0, self.config.learning_rate)
+        self._opt: Ascent | None = None
+
+    @property
+    def opt(self) -> Ascent:
+        """The optimizer, made on first use: it evaluates the objective at theta = 0 when made (so an instance used
+        only for :meth:`evaluate`, as Deep MaxEnt does, pays no pass for it)."""
+        if self._opt is None:
+            theta0 = np.zeros(self.problem.features.n_features)
+            self._opt = make_optimizer(self.config.optimizer, self._fun, theta0, self.config.learning_rate)
+        return self._opt
 
     @property
     @abstractmethod
