@@ -99,11 +99,7 @@ def load_reward(path: str | Path, shape: tuple[int, int] | None = None) -> np.nd
         data = read_json(p, RewardFileError)
         if not isinstance(data, dict) or data.get("format") != FORMAT or "reward" not in data:
             raise RewardFileError(f"{p}: not an {FORMAT} file")
-        try:
-            r = np.array([[np.nan if v is None else float(v) for v in row] for row in data["reward"]],
-                         dtype=np.float64)
-        except (TypeError, ValueError):
-            raise RewardFileError(f"{p}: 'reward' must be rows of numbers or null") from None
+        r = grid_from_json(data["reward"], RewardFileError, f"{p}: 'reward'")
     else:
         raise RewardFileError(f"{p}: unknown reward file type {suffix!r}; use .npy, .csv or .json")
     if r.dtype.kind not in "fiu" or r.ndim != 2:
@@ -112,6 +108,17 @@ def load_reward(path: str | Path, shape: tuple[int, int] | None = None) -> np.nd
     if shape is not None and r.shape != tuple(shape):
         raise RewardFileError(f"{p}: the reward is {r.shape[0]}x{r.shape[1]} but the layout is {shape[0]}x{shape[1]}")
     return r
+
+
+def grid_from_json(rows: Any, error: type[IRLStudioError], what: str) -> np.ndarray:
+    """A reward grid from JSON rows of numbers and nulls (NaN on walls); ``error`` with ``what`` named otherwise."""
+    try:
+        grid = np.array([[np.nan if v is None else float(v) for v in row] for row in rows], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise error(f"{what} must be rows of numbers or null") from None
+    if grid.ndim != 2:
+        raise error(f"{what} must be a grid (rows of equal length)")
+    return grid
 
 
 def reward_on_floor(layout: Layout, reward_grid: np.ndarray, source: str = "reward") -> np.ndarray:

@@ -17,6 +17,7 @@ from irl_studio.core.layout import FLOOR, GOAL, START, WALL, Layout, layout_from
     write_json
 from irl_studio.core.mdp import GridMDP
 from irl_studio.core.planning import hard_value_iteration, rollout, soft_value_iteration
+from irl_studio.core.rewardio import grid_from_json
 
 SESSION_FORMAT = "irl-studio.session"
 SESSION_VERSION = 1
@@ -163,13 +164,7 @@ def load_session(path: str | Path) -> tuple[Layout, Demos, dict[str, Any], Learn
     if learned is not None:
         if not isinstance(learned, dict) or not isinstance(learned.get("reward"), list):
             raise SessionError(f"{src}: 'learned' must hold a 'reward' grid")
-        try:
-            grid = np.array([[np.nan if v is None else float(v) for v in row] for row in learned["reward"]],
-                            dtype=np.float64)
-        except (TypeError, ValueError):
-            raise SessionError(f"{src}: 'learned.reward' must be rows of numbers or null") from None
-        if grid.ndim != 2:
-            raise SessionError(f"{src}: 'learned.reward' must be a grid (rows of equal length)")
+        grid = grid_from_json(learned["reward"], SessionError, f"{src}: 'learned.reward'")
         weights = learned.get("weights")
         try:
             weights = None if weights is None else np.asarray(weights, dtype=np.float64)
