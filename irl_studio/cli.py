@@ -162,6 +162,9 @@ def cmd_demos(argv: Sequence[str]) -> int:
     p.add_argument("--n", type=int, required=True, help="number of demonstrations")
     p.add_argument("--expert", choices=("optimal", "soft"), default="optimal")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--beta", type=float, default=1.0,
+                   help="rationality of the soft expert: pi ~ exp(beta Q) (default 1; raise it on layouts with goals, "
+                        "where a beta-1 soft expert tends to wander)")
     p.add_argument("--horizon", type=int, default=None, help="cells per demonstration (default: the layout's)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
@@ -172,8 +175,8 @@ def cmd_demos(argv: Sequence[str]) -> int:
     layout = _load_layout(args.layout)
     mdp = build_mdp(layout)
     true = layout_true_reward(mdp, layout.true_reward)
-    demos = expert_demos(mdp, true, args.n, args.expert, args.seed, args.horizon)
-    demos.extra = {"layout": layout.name, "expert": args.expert, "seed": args.seed}
+    demos = expert_demos(mdp, true, args.n, args.expert, args.seed, args.horizon, beta=args.beta)
+    demos.extra = {"layout": layout.name, "expert": args.expert, "seed": args.seed, "beta": args.beta}
     save_demos(demos, args.out)
     return 0
 

@@ -174,3 +174,25 @@ def test_soft_expert_matches_the_planned_visitation():
         expert_demos(mdp, true, 3, "greedy")
     with pytest.raises(DemoError, match="at least 1"):
         expert_demos(mdp, true, 0)
+
+
+def test_soft_expert_rationality_beta():
+    """beta scales the reward the soft expert optimizes: on a goal layout with a -1 step cost the beta-1 soft expert
+    wanders (the entropy bonus of staying alive, log 5, beats the goal), a rational one (beta 10) finishes."""
+    from irl_studio.core.builtin import builtin_layout
+    from irl_studio.core.demos import DemoError, expert_demos, layout_true_reward
+    from irl_studio.core.mdp import build_mdp
+
+    lay = builtin_layout("open-field")
+    mdp = build_mdp(lay)
+    true = layout_true_reward(mdp, lay.true_reward)
+    goal = tuple(int(v) for v in mdp.cells[np.flatnonzero(mdp.terminal)[0]])
+
+    def reached(beta: float) -> float:
+        demos = expert_demos(mdp, true, 50, "soft", seed=0, beta=beta)
+        return float(np.mean([t.cells[-1] == goal for t in demos.trajectories]))
+
+    assert reached(1.0) < 0.2
+    assert reached(10.0) > 0.9
+    with pytest.raises(DemoError):
+        expert_demos(mdp, true, 5, "soft", beta=0.0)

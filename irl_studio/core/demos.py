@@ -204,20 +204,26 @@ def from_rollouts(mdp: GridMDP, states: np.ndarray, actions: np.ndarray, lengths
 
 
 def expert_demos(mdp: GridMDP, true_reward: np.ndarray, n: int, expert: str = "optimal", seed: int = 0,
-                 horizon: int | None = None) -> Demos:
+                 horizon: int | None = None, beta: float = 1.0) -> Demos:
     """``n`` demonstrations of an expert for ``true_reward`` (per state), seeded.
 
     ``optimal``: greedy in the discounted optimal Q (hard value iteration; finite horizon when discount is 1).
     ``soft``: the soft-optimal (maximum causal entropy) policy, stationary for the discounted infinite horizon
-    (Levine et al. 2011's expert), time-indexed for the finite horizon when the discount is 1.
+    (Levine et al. 2011's expert), time-indexed for the finite horizon when the discount is 1, of the reward
+    ``beta * true_reward`` (``beta``: rationality; pi ~ exp(beta Q) for large beta tends to the optimal expert).
+    With beta = 1 and step costs smaller than log(number of actions) ~ 1.6, the entropy bonus of staying alive
+    outweighs an absorbing goal and the soft expert wanders instead of finishing; raise beta for such layouts.
     """
     T = mdp.horizon if horizon is None else int(horizon)
     if n < 1:
         raise DemoError(f"the number of demonstrations must be at least 1, not {n}")
+    if not (np.isfinite(beta) and beta > 0):
+        raise DemoError(f"the expert's rationality beta must be a positive number, not {beta}")
     if expert == "optimal":
         plan = hard_value_iteration(mdp, true_reward, mdp.discount, horizon=T)
     elif expert == "soft":
-        plan = soft_value_iteration(mdp, true_reward, horizon=None if mdp.discount < 1 else T,
+        plan = soft_value_iteration(mdp, beta * np.asarray(true_reward, dtype=np.float64),
+                                    horizon=None if mdp.discount < 1 else T,
                                     discount=mdp.discount)
     else:
         raise DemoError(f"unknown expert {expert!r}: 'optimal' or 'soft'")
