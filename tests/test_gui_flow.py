@@ -244,3 +244,17 @@ def test_every_registered_algorithm_has_a_form_and_runs(qtbot, window):
         assert w.run(), w.runStatusLabel.text()
         wait_run(qtbot, w, timeout=60000)
         assert w.last_run_outcome[0] == "done", (name, w.last_run_outcome)
+
+
+def test_soft_expert_rationality_is_a_user_setting(qtbot, window):
+    """The beta box is live only for the soft expert, and a rational soft expert (beta 20) finishes at the goal."""
+    w = window
+    assert not w.expertBetaSpin.isEnabled()
+    w.expertKindCombo.setCurrentText("soft")
+    assert w.expertBetaSpin.isEnabled()
+    w.expertBetaSpin.setValue(20.0)
+    w.expertCountSpin.setValue(10)
+    qtbot.mouseClick(w.findChild(type(w.runButton), "generateDemosButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.demos) == 10, timeout=20000)
+    goal = tuple(int(v) for v in np.argwhere(w.world.grid == "G")[0])
+    assert all(t.cells[-1] == goal for t in w.demos.trajectories)

@@ -351,8 +351,19 @@ class MainWindow(QMainWindow):
         self.expertKindCombo = self._named(QComboBox(), "expertKindCombo", "Expert kind",
                                            "optimal: greedy in the true values; soft: maximum-entropy expert")
         self.expertKindCombo.addItems(["optimal", "soft"])
+        self.expertBetaSpin = self._named(QDoubleSpinBox(), "expertBetaSpin", "Soft expert rationality beta",
+                                          "Rationality of the soft expert: pi ~ exp(beta Q). With beta 1 a soft expert "
+                                          "on a layout with a goal tends to wander (staying alive earns entropy); "
+                                          "raise it for a more decisive expert")
+        self.expertBetaSpin.setRange(0.01, 1000.0)
+        self.expertBetaSpin.setDecimals(2)
+        self.expertBetaSpin.setValue(1.0)
+        self.expertBetaSpin.setPrefix("β ")
+        self.expertBetaSpin.setEnabled(False)
+        self.expertKindCombo.currentTextChanged.connect(lambda k: self.expertBetaSpin.setEnabled(k == "soft"))
         row.addWidget(self.expertCountSpin)
         row.addWidget(self.expertKindCombo)
+        row.addWidget(self.expertBetaSpin)
         row.addWidget(self._button("Generate", "generateDemosButton",
                                    "Generate expert demonstrations from the layout's true reward",
                                    self.generate_demos))
@@ -841,6 +852,7 @@ class MainWindow(QMainWindow):
     def generate_demos(self) -> None:
         lay = self.world.copy()
         n, kind, seed = self.expertCountSpin.value(), self.expertKindCombo.currentText(), self.seedSpin.value()
+        beta = self.expertBetaSpin.value()
         if lay.true_reward is None:
             self.error("No true reward", "Generating expert demonstrations needs a true reward: paint one with the "
                        "True reward brush, or open a built-in layout")
@@ -848,7 +860,7 @@ class MainWindow(QMainWindow):
 
         def job():
             mdp = build_mdp(lay)
-            return expert_demos(mdp, layout_true_reward(mdp, lay.true_reward), n, kind, seed)
+            return expert_demos(mdp, layout_true_reward(mdp, lay.true_reward), n, kind, seed, beta=beta)
 
         def done(demos: Demos) -> None:
             if lay != self.world:
@@ -1392,7 +1404,8 @@ class MainWindow(QMainWindow):
     def session_settings(self) -> dict[str, Any]:
         return {"algorithm": self.algorithm_name(), "features": self.featuresCombo.currentData(),
                 "seed": self.seedSpin.value(), "params": self.param_values(),
-                "expert": {"n": self.expertCountSpin.value(), "kind": self.expertKindCombo.currentText()},
+                "expert": {"n": self.expertCountSpin.value(), "kind": self.expertKindCombo.currentText(),
+                           "beta": self.expertBetaSpin.value()},
                 "policy": self.policyKindCombo.currentText()}
 
     def save_session(self, path: str) -> bool:
@@ -1471,6 +1484,14 @@ class MainWindow(QMainWindow):
                         self.status(f"Ignored the malformed setting {k}={v!r}")
         if s.get("policy") in ("soft", "optimal"):
             self.policyKindCombo.setCurrentText(s["policy"])
+        expert = s.get("expert")
+        if isinstance(expert, dict):
+            if isinstance(expert.get("n"), int):
+                self.expertCountSpin.setValue(expert["n"])
+            if expert.get("kind") in ("optimal", "soft"):
+                self.expertKindCombo.setCurrentText(expert["kind"])
+            if isinstance(expert.get("beta"), (int, float)) and not isinstance(expert.get("beta"), bool):
+                self.expertBetaSpin.setValue(float(expert["beta"]))
 
     def open_session_dialog(self) -> None:
         path = self._ask_open("Open session", "Sessions (*.json);;All files (*)")
