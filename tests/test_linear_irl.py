@@ -157,3 +157,28 @@ def test_config_errors_are_clear():
         config_from_mapping(LinearConfig, {"optimizer": "sgd"})
     with pytest.raises(AlgorithmError, match="unknown algorithm"):
         get_algorithm("nope")
+
+
+def test_cancel_inside_a_step_leaves_the_algorithm_as_it_was():
+    """A caller's cancel_check stops a step between passes (an L-BFGS step may make several); the step is abandoned
+    without changing theta, and once the check is lifted the run goes on exactly as an uncancelled one."""
+    from irl_studio.algorithms.base import Cancelled
+    from irl_studio.core.builtin import builtin_demos, builtin_layout
+
+    lay, demos = builtin_layout("terrain"), builtin_demos("terrain")
+    ref = MaxEntIRL(Problem.from_layout(lay, demos, "terrain"))
+    ref.step()
+    ref_snap = ref.step()
+
+    algo = MaxEntIRL(Problem.from_layout(lay, demos, "terrain"))
+    first = algo.step()
+    theta = algo.opt.theta.copy()
+    calls = []
+    algo.cancel_check = lambda: calls.append(1) is None  # True: stop at the next pass
+    with pytest.raises(Cancelled):
+        algo.step()
+    assert calls and algo.iteration == 1 and not algo.done and algo.last is first
+    np.testing.assert_array_equal(algo.opt.theta, theta)
+    algo.cancel_check = None
+    snap = algo.step()
+    np.testing.assert_allclose(snap.weights, ref_snap.weights, rtol=1e-12, atol=1e-12)

@@ -18,7 +18,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, Iterator, Mapping
+from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 import numpy as np
 
@@ -32,6 +32,11 @@ from irl_studio.core.metrics import evd_baseline, reward_metrics
 
 class AlgorithmError(IRLStudioError):
     """A run cannot start or has failed (diverged, bad configuration); the message says why."""
+
+
+class Cancelled(Exception):
+    """Raised inside a step when the caller's ``cancel_check`` says stop: the step is abandoned, the algorithm's state
+    is as it was before the step, and the last snapshot stands."""
 
 
 def knob(default: Any, help: str, **meta: Any) -> Any:
@@ -154,6 +159,9 @@ class IRLAlgorithm(ABC):
         self._elapsed = 0.0
         self._last_eval: dict[str, float] = {}
         self._evd_baseline: tuple[float, float] | None = None
+        # set by a caller that must be able to stop within a step (the GUI's worker): checked before every
+        # backward/forward pass, so a step with a long line search still stops after the pass under way
+        self.cancel_check: Callable[[], bool] | None = None
         self._last: Snapshot | None = None
 
     # --- the protocol ---------------------------------------------------------------------------------------------
@@ -176,6 +184,9 @@ class IRLAlgorithm(ABC):
         except IRLStudioError as exc:
             self.status = "failed"
             raise AlgorithmError(f"{self.title or self.name} failed at iteration {self.iteration + 1}: {exc}") from exc
+        except Cancelled:
+            self._elapsed += time.perf_counter() - t0
+            raise
         except FloatingPointError as exc:
             self.status = "failed"
             raise AlgorithmError(f"{self.title or self.name} diverged at iteration {self.iteration + 1}: {exc}") \
@@ -235,6 +246,11 @@ class IRLAlgorithm(ABC):
         weights]."""
 
     # --- shared helpers -------------------------------------------------------------------------------------------
+    def check_cancel(self) -> None:
+        """Raise :class:`Cancelled` when the caller asked to stop (call it before each expensive pass)."""
+        if self.cancel_check is not None and self.cancel_check():
+            raise Cancelled()
+
     def expert_visitation(self, discount: float = 1.0) -> np.ndarray:
         return empirical_visitation(self.problem.arrays, self.problem.mdp.n_states, discount)
 

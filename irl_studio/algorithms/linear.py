@@ -69,6 +69,7 @@ class LinearIRL(IRLAlgorithm):
         """One backward and one forward pass for a per-state reward."""
 
     def _fun(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        self.check_cancel()
         ev = self.evaluate(self.problem.features.reward(theta))
         self._cache = {theta.tobytes(): ev}
         f_L = self.problem.features.counts(ev.learner_visitation)

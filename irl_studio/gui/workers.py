@@ -17,6 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QThread, Signal
 
 from irl_studio import IRLStudioError
+from irl_studio.algorithms.base import Cancelled
 
 
 def limit_threads() -> None:
@@ -96,6 +97,7 @@ class RunWorker(QThread):
         snap = None
         try:
             algo = self._build()
+            algo.cancel_check = self._stop.is_set  # Stop also ends a long step after the pass under way
             self.started_run.emit(algo.title or algo.name)
             last_emit = 0.0
             while not algo.done:
@@ -118,6 +120,8 @@ class RunWorker(QThread):
                 if emit:
                     last_emit = now
                     self.progress.emit()
+        except Cancelled:
+            pass  # stopped inside a step: the last snapshot stands
         except Exception as exc:  # noqa: BLE001 - every failure ends the run with a message, never a crash
             if not isinstance(exc, IRLStudioError):
                 traceback.print_exc()
