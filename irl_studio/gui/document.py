@@ -171,11 +171,17 @@ def load_session(path: str | Path) -> tuple[Layout, Demos, dict[str, Any], Learn
             iterations, seed = int(learned.get("iterations", 0)), int(learned.get("seed", 0))
         except (TypeError, ValueError):
             raise SessionError(f"{src}: 'learned' has malformed weights, iterations or seed") from None
+        if not isinstance(learned.get("params") or {}, dict) or not isinstance(learned.get("metrics") or {}, dict):
+            raise SessionError(f"{src}: 'learned.params' and 'learned.metrics' must be objects")
         lay = learned.get("layout")
+        learned_layout = layout_from_dict(lay, source=f"{src} (learned layout)") if lay else None
+        on = learned_layout or layout  # the reward was learned on its own layout, or else on the session's
+        if grid.shape != on.shape:
+            raise SessionError(f"{src}: the learned reward is {grid.shape[0]}x{grid.shape[1]} but its layout is "
+                               f"{on.rows}x{on.cols}")
         result = LearnedResult(grid=grid, algorithm=str(learned.get("algorithm", "")),
                                features=str(learned.get("features", "state")), iterations=iterations, seed=seed,
-                               params=dict(learned.get("params") or {}), weights=weights,
-                               layout=layout_from_dict(lay, source=f"{src} (learned layout)") if lay else None,
+                               params=dict(learned.get("params") or {}), weights=weights, layout=learned_layout,
                                metrics={k: v for k, v in (learned.get("metrics") or {}).items()
                                         if isinstance(v, (int, float))})
     return layout, demos, settings, result

@@ -50,6 +50,11 @@ def app_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
 
 
+def _clamped(spin: QSpinBox, value: int) -> int:
+    """``value`` within the spin box's range (a huge int from a file would overflow Qt's int)."""
+    return max(spin.minimum(), min(spin.maximum(), value))
+
+
 def _swatch(rgb) -> QIcon:
     pm = QPixmap(14, 14)
     pm.fill(QColor(*rgb))
@@ -159,8 +164,7 @@ class MainWindow(QMainWindow):
         cl.addWidget(self._build_draw_group())
         cl.addWidget(self._build_demo_group())
         cl.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("drawDemoPanel")
+        scroll = self._named(QScrollArea(), "drawDemoPanel", "Draw and demonstrate")
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -202,8 +206,7 @@ class MainWindow(QMainWindow):
         ll.addWidget(self._build_learn_group())
         ll.addWidget(self._build_watch_group())
         ll.addStretch(1)
-        lscroll = QScrollArea()
-        lscroll.setObjectName("learnPanel")
+        lscroll = self._named(QScrollArea(), "learnPanel", "Learn, re-optimize and watch")
         lscroll.setWidgetResizable(True)
         lscroll.setWidget(learn)
         lscroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -336,6 +339,11 @@ class MainWindow(QMainWindow):
         self.demoList.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.demoList.itemSelectionChanged.connect(self._show_demos)
         self.demoList.setMinimumHeight(110)
+        delete = QAction("Delete demonstrations", self.demoList)
+        delete.setShortcut(QKeySequence.StandardKey.Delete)
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.triggered.connect(self.delete_demos)
+        self.demoList.addAction(delete)
         v.addWidget(self.demoList)
         row = QHBoxLayout()
         row.addWidget(self._button("Replay", "replayDemoButton", "Animate the selected demonstration",
@@ -546,6 +554,8 @@ class MainWindow(QMainWindow):
 
     def set_layout(self, layout: Layout) -> None:
         """Show ``layout`` (used by undo commands and loaders; not itself an undo step)."""
+        # a demonstration being recorded was checked step by step against the old layout (undo can put a wall on it)
+        self._cancel_recording()
         self.world = layout
         self._layout_changed()
         for s, v in ((self.rowsSpin, layout.rows), (self.colsSpin, layout.cols), (self.slipSpin, layout.slip),
@@ -740,6 +750,8 @@ class MainWindow(QMainWindow):
         self._recording, self._recording_actions = [], []
         self.canvas.current_path = []
         self.canvas.viewport().update()
+        if self.recordDemoButton.isChecked():
+            self.modeLabel.setText("Demonstrating: click a start cell")
         if had and not quiet:
             self.status("Demonstration cancelled")
 
@@ -781,6 +793,8 @@ class MainWindow(QMainWindow):
             nxt = (cur[0] + dr, cur[1] + dc)
         mdp = self.mdp()
         why = check_step(mdp, cur, action, nxt)
+        if not why and len(self._recording) >= mdp.horizon:
+            why = f"the horizon is {mdp.horizon} cells (Enter finishes)"
         if why:
             self.status(f"Move refused: {why}")
             return False
@@ -811,6 +825,8 @@ class MainWindow(QMainWindow):
 
     def _on_key_action(self, name: str) -> None:
         if not self.recordDemoButton.isChecked():
+            if name not in ("finish", "cancel"):
+                self.status("The arrow keys walk a demonstration: press Record demonstrations first")
             return
         if name == "finish":
             self.finish_demo()
@@ -914,6 +930,10 @@ class MainWindow(QMainWindow):
             label.setToolTip(tip)
             self.paramLayout.addRow(label, w)
             self._param_widgets[f.name] = w
+        # Tab goes seed -> the parameters -> Run (new widgets would otherwise come last)
+        chain = [self.seedSpin, *self._param_widgets.values(), self.runButton]
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
 
     def param_values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -935,7 +955,7 @@ class MainWindow(QMainWindow):
         elif isinstance(w, QComboBox):
             w.setCurrentText(str(value))
         elif isinstance(w, QSpinBox):
-            w.setValue(int(value))
+            w.setValue(_clamped(w, int(value)))
         else:
             w.setText(",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value))
 
@@ -1116,6 +1136,7 @@ class MainWindow(QMainWindow):
 
         def done(out: dict) -> None:
             if out["layout"] != self.world:
+                self.status("The layout changed while re-optimizing; press Re-optimize again")
                 return
             self._plan = out
             self._show_policy()
@@ -1125,7 +1146,8 @@ class MainWindow(QMainWindow):
             note = f" ({out['missing']} new floor cells took the lowest learned value)" if out["missing"] else ""
             self.status(f"Re-optimized the {kind} policy under the learned reward{note}")
 
-        self.start_task(job, done, "re-optimizing")
+        # after a run (quiet), a learned reward that no longer fits an edited layout is a note, not a dialog
+        self.start_task(job, done, "re-optimizing", quiet=quiet)
 
     def _clear_policy(self) -> None:
         self._plan = None
@@ -1204,7 +1226,10 @@ class MainWindow(QMainWindow):
     # =============================================================================================================
     # background tasks
     # =============================================================================================================
-    def start_task(self, fn: Callable[[], Any], done: Callable[[Any], None], what: str) -> TaskThread:
+    def start_task(self, fn: Callable[[], Any], done: Callable[[Any], None], what: str,
+                   quiet: bool = False) -> TaskThread:
+        """Run ``fn`` off the GUI thread, then ``done(result)``; a failure is a message (status bar only when
+        ``quiet``: for work the user did not ask for)."""
         task = TaskThread(fn)
         self.tasks.append(task)
 
@@ -1215,7 +1240,11 @@ class MainWindow(QMainWindow):
 
         def failed(message: str) -> None:
             self._end_task(task)
-            if not self._closing:
+            if self._closing:
+                return
+            if quiet:
+                self.status(f"Not {what}: {message}", 15000)
+            else:
                 self.error(f"Failed {what}", message)
 
         task.succeeded.connect(finished_ok)
@@ -1464,16 +1493,17 @@ class MainWindow(QMainWindow):
         return True
 
     def _apply_settings(self, s: dict[str, Any]) -> None:
+        """A session's settings, each checked: a malformed one is skipped (with a note), never a traceback."""
         name = s.get("algorithm")
-        if name in ALGORITHMS:
+        if isinstance(name, str) and name in ALGORITHMS:
             self.select_algorithm(name)
         elif name:
             self.status(f"The session's algorithm {name!r} is not available here")
         feats = s.get("features")
-        if feats in FEATURE_SETS:
+        if isinstance(feats, str) and feats in FEATURE_SETS:
             self.featuresCombo.setCurrentIndex(self.featuresCombo.findData(feats))
         if isinstance(s.get("seed"), int):
-            self.seedSpin.setValue(max(0, s["seed"]))
+            self.seedSpin.setValue(_clamped(self.seedSpin, s["seed"]))
         params = s.get("params")
         if isinstance(params, dict):
             for k, v in params.items():
@@ -1487,11 +1517,12 @@ class MainWindow(QMainWindow):
         expert = s.get("expert")
         if isinstance(expert, dict):
             if isinstance(expert.get("n"), int):
-                self.expertCountSpin.setValue(expert["n"])
+                self.expertCountSpin.setValue(_clamped(self.expertCountSpin, expert["n"]))
             if expert.get("kind") in ("optimal", "soft"):
                 self.expertKindCombo.setCurrentText(expert["kind"])
-            if isinstance(expert.get("beta"), (int, float)) and not isinstance(expert.get("beta"), bool):
-                self.expertBetaSpin.setValue(float(expert["beta"]))
+            beta, spin = expert.get("beta"), self.expertBetaSpin
+            if isinstance(beta, (int, float)) and not isinstance(beta, bool):
+                spin.setValue(float(max(spin.minimum(), min(spin.maximum(), beta))))
 
     def open_session_dialog(self) -> None:
         path = self._ask_open("Open session", "Sessions (*.json);;All files (*)")

@@ -1,0 +1,191 @@
+"""A careless, demanding user: odd actions and malformed files give a clear message, never a traceback or an
+invalid demonstration, and the window stays usable from the keyboard and by assistive technology."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QAbstractScrollArea, QAbstractSlider, \
+    QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QScrollBar
+
+from irl_studio.core.builtin import builtin_demos
+from irl_studio.core.demos import Demos, validate_demos
+from test_gui_support import click_cell, dialogs, drag, record_demo, started_threads, wait_run, \
+    window  # noqa: F401 (fixtures)
+
+
+def test_undo_while_recording_cancels_the_demonstration(qtbot, window):
+    """Undo can put a wall on the path being recorded: the recording is dropped, not finished through the wall."""
+    w = window
+    w.clear_grid()
+    w.tool_buttons["wall"].setChecked(True)
+    drag(w.canvas, [(2, 2), (2, 2)])
+    w.tool_buttons["floor"].setChecked(True)
+    drag(w.canvas, [(2, 2), (2, 2)])
+    qtbot.mouseClick(w.recordDemoButton, Qt.MouseButton.LeftButton)
+    for cell in [(1, 1), (1, 2), (2, 2)]:
+        click_cell(qtbot, w.canvas, *cell)
+    assert len(w._recording) == 3
+    w.undo_stack.undo()  # (2, 2) is a wall again
+    assert w.world.grid[2, 2] == "#"
+    assert not w._recording and "cancelled" in w.statusBar().currentMessage()
+    assert w.modeLabel.text() == "Demonstrating: click a start cell"
+    qtbot.keyClick(w.canvas, Qt.Key.Key_Return)
+    assert len(w.demos) == 0
+    validate_demos(w.mdp(), w.demos)
+    qtbot.mouseClick(w.recordDemoButton, Qt.MouseButton.LeftButton)
+
+
+def test_a_demonstration_never_outgrows_the_horizon(qtbot, window):
+    w = window
+    w.horizonSpin.setValue(1)
+    w.apply_dynamics()
+    record_demo(qtbot, w, [(1, 1), (2, 1)])
+    assert len(w.demos) == 0
+    assert "horizon" in w.statusBar().currentMessage()
+
+
+def test_session_whose_learned_reward_does_not_fit_its_layout_is_refused(qtbot, window, dialogs, tmp_path):
+    w = window
+    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:3]))
+    w.set_param("max_iterations", 2)
+    assert w.run()
+    wait_run(qtbot, w)
+    good = tmp_path / "good.json"
+    assert w.save_session(str(good))
+    data = json.loads(good.read_text())
+    for drop_layout in (False, True):
+        bad = dict(data, learned=dict(data["learned"], reward=[[1.0, 2.0], [3.0, None]]))
+        if drop_layout:
+            bad["learned"].pop("layout")
+        p = tmp_path / "bad.json"
+        p.write_text(json.dumps(bad))
+        dialogs.messages.clear()
+        assert not w.open_file(str(p))
+        assert dialogs.messages and "2x2" in dialogs.messages[-1][1], dialogs.messages
+
+
+@pytest.mark.parametrize("learned, settings", [
+    ({"params": [1, 2]}, {}),
+    ({"params": "ab"}, {}),
+    ({"metrics": [1]}, {}),
+    (None, {"seed": 10**20, "expert": {"n": 10**20, "beta": 10**400}}),
+    (None, {"params": {"max_iterations": 10**20}}),
+    (None, {"algorithm": ["maxent"], "features": {"state": 1}}),
+])
+def test_malformed_session_fields_are_a_message_or_skipped(window, dialogs, tmp_path, learned, settings):
+    w = window
+    data = {"format": "irl-studio.session", "version": 1, "layout": {"grid": ["#####", "#S.G#", "#####"]},
+            "settings": settings}
+    if learned is not None:
+        data["learned"] = {"reward": [[None] * 5, [None, 1, 2, 3, None], [None] * 5], **learned}
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps(data))
+    if w.open_file(str(p)):  # settings out of range are clamped or skipped
+        assert w.seedSpin.value() <= w.seedSpin.maximum()
+    else:
+        assert "learned" in dialogs.messages[-1][1]
+
+
+def test_editing_during_a_run_then_the_automatic_reoptimize_is_a_note_not_a_dialog(qtbot, window, dialogs):
+    w = window
+    w.set_demos(Demos(builtin_demos("four-rooms").trajectories))
+    w.set_param("max_iterations", 100000)
+    w.set_param("tol", "0")
+    w.set_param("optimizer", "gd")
+    assert w.run()
+    qtbot.waitUntil(lambda: w.worker is not None and w.worker.iteration >= 1, timeout=20000)
+    w.rowsSpin.setValue(20)
+    w.resize_grid()  # the learned reward no longer fits the grid
+    w.stop()
+    w.stop()  # twice: harmless
+    wait_run(qtbot, w)
+    assert w.last_run_outcome[0] == "stopped"
+    assert not dialogs.messages, dialogs.messages
+    assert "learn again" in w.statusBar().currentMessage()
+    w.reoptimize()  # asked for: a dialog
+    qtbot.waitUntil(lambda: not w.tasks, timeout=20000)
+    assert dialogs.messages and "learn again" in dialogs.messages[-1][1]
+
+
+def test_a_reoptimization_overtaken_by_an_edit_says_so(qtbot, window):
+    w = window
+    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:3]))
+    w.set_param("max_iterations", 2)
+    assert w.run()
+    wait_run(qtbot, w)
+    w.reoptimize()
+    drag(w.canvas, [(2, 2), (2, 2)])  # before the re-optimization is delivered
+    qtbot.waitUntil(lambda: not w.tasks, timeout=20000)
+    assert w.canvas.policy_actions is None
+    assert "changed" in w.statusBar().currentMessage()
+
+
+def test_arrow_keys_outside_demonstration_mode_say_how_to_demonstrate(qtbot, window):
+    w = window
+    qtbot.keyClick(w.canvas, Qt.Key.Key_Right)
+    assert "Record demonstrations" in w.statusBar().currentMessage()
+    assert len(w.demos) == 0 and not w.isWindowModified()
+
+
+def test_delete_key_removes_the_selected_demonstrations(qtbot, window):
+    w = window
+    w.activateWindow()
+    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:3]))
+    w.demoList.setFocus()
+    w.demoList.setCurrentRow(1)
+    qtbot.keyClick(w.demoList, Qt.Key.Key_Delete)
+    assert w.demoList.count() == 2
+
+
+def test_tab_goes_from_the_seed_through_the_parameters_to_run(qtbot, window):
+    w = window
+    w.activateWindow()
+    for name in ("maxent", "deep_maxent"):
+        w.select_algorithm(name)
+        chain = [w.seedSpin, *w._param_widgets.values(), w.runButton]
+        for a, b in zip(chain, chain[1:]):
+            a.setFocus(Qt.FocusReason.TabFocusReason)
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            focus = QApplication.focusWidget()
+            assert focus is b or focus.parent() is b, (name, a.objectName(), focus.objectName())
+
+
+def test_every_interactive_widget_has_an_object_name_and_an_accessible_name(window):
+    from irl_studio.algorithms import ALGORITHMS
+
+    w = window
+    kinds = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QAbstractSlider, QAbstractItemView,
+             QAbstractScrollArea)
+    for name in ALGORITHMS:  # every parameter form
+        w.select_algorithm(name)
+        for kind in kinds:
+            for widget in w.findChildren(kind):
+                inner = widget.objectName().startswith("qt_")  # Qt's own parts (a spin box's line edit)
+                if isinstance(widget, QScrollBar) or inner or not widget.isVisibleTo(w):
+                    continue
+                assert widget.objectName(), (name, type(widget).__name__, widget.accessibleName())
+                assert widget.accessibleName(), (name, widget.objectName())
+
+
+def test_modified_marker_follows_save_and_undo(qtbot, window, tmp_path):
+    w = window
+    assert not w.isWindowModified()
+    drag(w.canvas, [(2, 2), (2, 3)])
+    assert w.isWindowModified()
+    assert w.save_layout(str(tmp_path / "layout.json"))
+    assert not w.isWindowModified() and w.windowTitle().startswith("layout.json")
+    w.undo_stack.undo()
+    assert w.isWindowModified()
+    w.undo_stack.redo()
+    assert not w.isWindowModified()
+    record_demo(qtbot, w, [(1, 1), (2, 1)])
+    qtbot.keyClick(w.canvas, Qt.Key.Key_Return)
+    assert w.isWindowModified()
+    assert w.save_session(str(tmp_path / "session.json"))
+    assert not w.isWindowModified()
+    w.demoList.setCurrentRow(0)
+    w.delete_demos()
+    assert w.isWindowModified()
