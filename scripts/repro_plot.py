@@ -29,6 +29,11 @@ def line_plot(path: Path, series: list[tuple[str, list[float], list[float], bool
     w.setLabel("bottom", xlabel)
     w.setLabel("left", ylabel)
     w.setLogMode(x=logx, y=logy)
+    if logx:  # label the measured x values themselves (pyqtgraph's own log ticks crowd into each other)
+        import math
+
+        xs_all = sorted({float(x) for _, xs, _, _ in series for x in xs if x > 0})
+        w.getAxis("bottom").setTicks([[(math.log10(x), f"{x:g}") for x in xs_all]])
     w.showGrid(x=True, y=True, alpha=0.25)
     w.addLegend(offset=(-10, 10))
     for i, (label, xs, ys, dashed) in enumerate(series):
