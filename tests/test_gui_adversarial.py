@@ -189,3 +189,30 @@ def test_modified_marker_follows_save_and_undo(qtbot, window, tmp_path):
     w.demoList.setCurrentRow(0)
     w.delete_demos()
     assert w.isWindowModified()
+
+
+def test_replaying_thousands_of_demonstrations_animates_a_bounded_number(qtbot, window):
+    from irl_studio.gui.main_window import MAX_REPLAY
+
+    w = window
+    many = builtin_demos("four-rooms").trajectories * 50
+    w.set_demos(Demos(many))
+    assert len(many) > MAX_REPLAY
+    w.demoList.selectAll()
+    w.replay_demo()
+    assert len(w._anim_paths) == MAX_REPLAY and str(MAX_REPLAY) in w.statusBar().currentMessage()
+    w.stop_animation()
+
+
+def test_refused_slip_is_reset_in_the_form_and_not_asked_again(window, dialogs, tmp_path):
+    w = window
+    p = tmp_path / "one-action.json"
+    p.write_text(json.dumps({"grid": ["#####", "#S.G#", "#####"], "actions": ["right"]}))
+    assert w.open_layout(str(p))
+    w.slipSpin.setValue(0.3)
+    w.apply_dynamics()
+    assert len(dialogs.messages) == 1 and "two actions" in dialogs.messages[0][1]
+    assert w.slipSpin.value() == 0.0 and w.world.slip == 0.0
+    w.discountSpin.setValue(0.9)
+    w.apply_dynamics()  # another edit of the form: applied, no second dialog about the slip
+    assert len(dialogs.messages) == 1 and w.world.discount == 0.9

@@ -40,6 +40,7 @@ from irl_studio.gui.workers import RunWorker, TaskThread
 ORGANIZATION = "IRL Studio"
 APPLICATION = "irl-studio"
 MAX_RECENT = 8
+MAX_REPLAY = 32  # demonstrations replayed at once (as many as the rollout's agents)
 TOOLS = (("wall", "Wall", "#"), ("floor", "Floor", "."), ("start", "Start", "S"), ("goal", "Goal", "G"),
          ("terrain", "Terrain", None), ("object", "Object", None), ("reward", "True reward", None),
          ("eraser", "Eraser", None))
@@ -447,7 +448,7 @@ class MainWindow(QMainWindow):
         self.policyKindCombo.addItems(["soft", "optimal"])
         form.addRow("Policy", self.policyKindCombo)
         self.agentsSpin = self._named(QSpinBox(), "agentsSpin", "Number of agents", "Agents rolled out at once")
-        self.agentsSpin.setRange(1, 32)
+        self.agentsSpin.setRange(1, MAX_REPLAY)
         self.agentsSpin.setValue(3)
         form.addRow("Agents", self.agentsSpin)
         v.addLayout(form)
@@ -590,6 +591,9 @@ class MainWindow(QMainWindow):
         new.slip, new.discount = float(self.slipSpin.value()), float(self.discountSpin.value())
         new.horizon_override = self.horizonSpin.value() or None
         if len(new.actions) < 2 and new.slip > 0:
+            self.slipSpin.blockSignals(True)
+            self.slipSpin.setValue(self.world.slip)  # the form shows what holds (and the next edit does not re-ask)
+            self.slipSpin.blockSignals(False)
             self.error("Cannot set slip", "slip needs at least two actions")
             return
         if new != self.world:
@@ -849,6 +853,9 @@ class MainWindow(QMainWindow):
         if not rows:
             self.status("There is no demonstration to replay")
             return
+        if len(rows) > MAX_REPLAY:  # thousands of animated agents and trails would stall every frame
+            self.status(f"Replaying the first {MAX_REPLAY} of the {len(rows)} selected demonstrations")
+            rows = rows[:MAX_REPLAY]
         self.start_animation([list(self.demos.trajectories[i].cells) for i in rows])
 
     def load_builtin_demos(self) -> None:
