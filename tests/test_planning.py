@@ -510,3 +510,24 @@ def test_open_grid_without_goals_long_horizon_visitation_sums_to_horizon():
     plan = soft_value_iteration(mdp, r, horizon=1000)
     assert state_visitation(plan, mdp, 1000, weights=np.ones(1000)).sum() == pytest.approx(1000.0, rel=1e-9)
     assert message_visitation(messages(mdp, r, 1000)).sum() == pytest.approx(1000.0, rel=1e-9)
+
+
+def test_a_pass_polls_its_cancel_callback_and_refuses_what_memory_cannot_hold():
+    from irl_studio.core.planning import VALUES_MEMORY_LIMIT, Cancelled, PlanningError, soft_value_iteration
+
+    lay = Layout.empty(12, 12)
+    mdp = build_mdp(lay)
+    r = np.zeros(mdp.n_states)
+    polls = []
+
+    def cancel() -> bool:
+        polls.append(1)
+        return len(polls) >= 2  # let the first poll pass, stop at the second
+
+    with pytest.raises(Cancelled):
+        soft_value_iteration(mdp, r, horizon=200, cancel=cancel)
+    assert len(polls) == 2
+    soft_value_iteration(mdp, r, horizon=200, cancel=lambda: False)  # never asked to stop: runs through
+    too_long = VALUES_MEMORY_LIMIT // (8 * mdp.n_states) + 1
+    with pytest.raises(PlanningError, match="GiB"):
+        soft_value_iteration(mdp, r, horizon=too_long)

@@ -238,6 +238,7 @@ class DeepMaxEntIRL(IRLAlgorithm):
         at t=0). ``mce``: MCE IRL's forward pass; ``stationary``: one sparse solve (see the module docstring)."""
         if self.config.model == "stationary":
             return self._evaluate_stationary(reward)
+        self.mce.cancel_check = self.cancel_check  # a Stop reaches inside the passes
         ev = self.mce.evaluate(reward)
         return ev.objective, ev.learner_visitation, ev.policy
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from irl_studio.algorithms.linear import Evaluation, LinearIRL
-from irl_studio.core.planning import forward_message, live_reward, logsumexp, soft_value_iteration
+from irl_studio.core.planning import forward_message, live_reward, logsumexp, poll_cancel, soft_value_iteration
 
 
 class MaxEntIRL(LinearIRL):
@@ -33,7 +33,8 @@ class MaxEntIRL(LinearIRL):
     def evaluate(self, reward: np.ndarray) -> Evaluation:
         T = self.problem.horizon
         mdp = self.problem.mdp
-        plan = soft_value_iteration(mdp, reward, horizon=T, discount=1.0, optimistic=True)  # step 1: log beta_t
+        plan = soft_value_iteration(mdp, reward, horizon=T, discount=1.0, optimistic=True,  # step 1: log beta_t
+                                    cancel=self.cancel_check)
         log_beta = plan.V
         # log Z of each demonstration's own length: beta is time-homogeneous, so the horizon-L partition function
         # is sum_s p0(s) beta_{T-L}(s) (goal-ending demonstrations: the full horizon)
@@ -52,6 +53,7 @@ class MaxEntIRL(LinearIRL):
         log_alpha = np.full(mdp.n_states, -np.inf)
         D = np.zeros(mdp.n_states)
         for t in range(T):
+            poll_cancel(self.cancel_check, t)
             if t in inject:
                 log_alpha = np.logaddexp(log_alpha, inject[t])
             D += np.exp(log_alpha + log_beta[t])

@@ -34,7 +34,8 @@ class MCEIRL(LinearIRL):
 
     def evaluate(self, reward: np.ndarray) -> Evaluation:
         mdp, T = self.problem.mdp, self.problem.horizon
-        plan = soft_value_iteration(mdp, reward, horizon=T, discount=self.discount)  # backward: soft VI
+        plan = soft_value_iteration(mdp, reward, horizon=T, discount=self.discount,  # backward: soft VI
+                                    cancel=self.cancel_check)
         arr = self.problem.arrays
         L = np.where(arr.ended_at_goal, T, arr.lengths)
         # each demonstration's own remaining horizon (V is time-homogeneous): V_{T-L}(s_0)
@@ -51,5 +52,5 @@ class MCEIRL(LinearIRL):
                 mass[arr.states[i, 0]] += 1.0 / n
             else:
                 mass += self.p0 / n
-        D = staggered_visitation(plan, mdp, T, inject, self.discount)
+        D = staggered_visitation(plan, mdp, T, inject, self.discount, cancel=self.cancel_check)
         return Evaluation(objective, D, plan.policy(0), {"log_likelihood": objective})

@@ -22,6 +22,7 @@ Everything is in log space and vectorised over states; a backward or forward ste
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,7 +33,22 @@ from irl_studio.core.mdp import GridMDP
 
 
 class PlanningError(IRLStudioError):
-    """Planning failed (diverging values, invalid reward)."""
+    """Planning failed (diverging values, invalid reward, a problem too large for memory)."""
+
+
+class Cancelled(Exception):
+    """The caller's ``cancel`` callback asked a pass to stop (see :func:`soft_value_iteration`)."""
+
+
+Cancel = Callable[[], bool] | None
+_CANCEL_EVERY = 32  # time steps between two looks at the cancel callback
+VALUES_MEMORY_LIMIT = 2 * 2**30  # bytes of (T, S) soft values a finite-horizon pass may allocate
+
+
+def poll_cancel(cancel: Cancel, t: int) -> None:
+    """Raise :class:`Cancelled` every few time steps when ``cancel()`` says so."""
+    if cancel is not None and t % _CANCEL_EVERY == 0 and cancel():
+        raise Cancelled()
 
 
 def logsumexp(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -155,12 +171,14 @@ class SoftPlan:
 
 
 def soft_value_iteration(mdp: GridMDP, reward: np.ndarray, horizon: int | None = None, discount: float = 1.0,
-                         optimistic: bool = False, tol: float = 1e-8, max_iter: int = 100_000) -> SoftPlan:
+                         optimistic: bool = False, tol: float = 1e-8, max_iter: int = 100_000,
+                         cancel: Cancel = None) -> SoftPlan:
     """Soft value iteration.
 
     ``horizon`` given: finite horizon, ``V_{T-1} = r``, ``V_t = logsumexp_a [r + gamma backup(V_{t+1})]``.
     ``horizon`` None: discounted infinite horizon (needs ``discount < 1``), iterated to ``tol``.
     ``optimistic`` selects the lecture's message backup log E[exp V] instead of the causal E[V].
+    ``cancel``: polled every few steps; when it returns True the pass raises :class:`Cancelled`.
     """
     r = _check_reward(mdp, reward)
     S, A = mdp.n_states, mdp.n_actions
@@ -169,12 +187,16 @@ def soft_value_iteration(mdp: GridMDP, reward: np.ndarray, horizon: int | None =
         T = int(horizon)
         if T < 1:
             raise PlanningError(f"the horizon must be at least 1, not {T}")
+        if T * S * 8 > VALUES_MEMORY_LIMIT:
+            raise PlanningError(f"a horizon of {T} on {S} states needs {T * S * 8 / 2**30:.1f} GiB of soft values "
+                                f"(at most {VALUES_MEMORY_LIMIT / 2**30:.0f} GiB): lower the horizon or the grid")
         V = np.empty((T, S))
         V[T - 1] = r
         cache = np.empty((T, A, S)) if T * A * S <= _POLICY_CACHE_LIMIT else None
         if cache is not None:
             cache[T - 1] = -np.log(A)
         for t in range(T - 2, -1, -1):
+            poll_cancel(cancel, t)
             q = r + discount * _backup(mdp, V[t + 1], optimistic)  # Q_t(a, s)
             q[:, term] = r[term]
             v = lse0(q)  # V_t(s) = log sum_a exp Q_t(a, s)
@@ -324,7 +346,7 @@ def state_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, weig
 
 
 def staggered_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, inject: dict[int, np.ndarray],
-                         discount: float = 1.0) -> np.ndarray:
+                         discount: float = 1.0, cancel: Cancel = None) -> np.ndarray:
     """Visitation of episodes that start at different times: ``inject[t0]`` (S,) is start mass entering at time
     ``t0`` and followed with the policy of times t0, t0+1, .. T-1, each episode discounted from its own start:
     ``D = sum_t d_t``, ``d_{t+1} = gamma push(pi_t d_t) + inject[t+1]``.
@@ -336,6 +358,7 @@ def staggered_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, 
     d = np.zeros(mdp.n_states)
     D = np.zeros(mdp.n_states)
     for t in range(T):
+        poll_cancel(cancel, t)
         if t in inject:
             d = d + inject[t]
         D += d
