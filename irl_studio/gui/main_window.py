@@ -1038,7 +1038,7 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.request_stop()
-            self._run_message("Stopping after the current step…")
+            self._run_message("Stopping…")
 
     def _on_pause(self, on: bool) -> None:
         if self.worker is None:
