@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QAbstractScrollArea, QAbstractSlider, \
-    QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QScrollBar
+    QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMessageBox, QScrollBar
 
 from irl_studio.core.builtin import builtin_demos
 from irl_studio.core.demos import Demos, validate_demos
@@ -216,3 +217,17 @@ def test_refused_slip_is_reset_in_the_form_and_not_asked_again(window, dialogs, 
     w.discountSpin.setValue(0.9)
     w.apply_dynamics()  # another edit of the form: applied, no second dialog about the slip
     assert len(dialogs.messages) == 1 and w.world.discount == 0.9
+
+
+def test_opening_another_layout_asks_before_replacing_unsaved_work(window, dialogs):
+    """Opening a layout or a session over unsaved edits asks first; Cancel keeps everything as it was."""
+    w = window
+    drag(w.canvas, [(2, 2), (2, 3)])
+    before = w.world.grid.copy()
+    assert w.is_modified()
+    dialogs.close_answer = QMessageBox.StandardButton.Cancel
+    assert not w.open_builtin("maze")
+    np.testing.assert_array_equal(w.world.grid, before)
+    dialogs.close_answer = QMessageBox.StandardButton.Discard
+    assert w.open_builtin("maze")
+    assert w.world.shape == (21, 21)

@@ -1294,6 +1294,8 @@ class MainWindow(QMainWindow):
         """Open a layout file (or a built-in name) as one undoable step; a message on bad input."""
         if not Path(path).exists() and path in builtin_names():
             return self.open_builtin(path)
+        if not self.confirm_unsaved("opening another layout"):
+            return False
         try:
             data = read_json(path, LayoutError)
             layout = layout_from_dict(data, source=str(path))
@@ -1310,6 +1312,8 @@ class MainWindow(QMainWindow):
         return True
 
     def open_builtin(self, name: str) -> bool:
+        if not self.confirm_unsaved("opening another layout"):
+            return False
         try:
             layout = builtin_layout(name)
         except IRLStudioError as exc:
@@ -1468,6 +1472,8 @@ class MainWindow(QMainWindow):
         return self.save_session(path)
 
     def open_session(self, path: str) -> bool:
+        if not self.confirm_unsaved("opening a session"):
+            return False
         try:
             layout, demos, settings, result = load_session(path)
         except IRLStudioError as exc:
@@ -1579,17 +1585,22 @@ class MainWindow(QMainWindow):
     # =============================================================================================================
     # closing
     # =============================================================================================================
+    def confirm_unsaved(self, doing: str = "closing") -> bool:
+        """With unsaved work, ask Save / Discard / Cancel before ``doing`` replaces or closes it; True to go on."""
+        if not self.is_modified():
+            return True
+        ans = QMessageBox.question(
+            self, "Unsaved work", "The layout, demonstrations or learned reward have unsaved changes.\n"
+            f"Save the session before {doing}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        return not (ans == QMessageBox.StandardButton.Cancel
+                    or (ans == QMessageBox.StandardButton.Save and not self.save_session_dialog()))
+
     def closeEvent(self, event) -> None:
-        if self.is_modified():
-            ans = QMessageBox.question(
-                self, "Unsaved work", "The layout, demonstrations or learned reward have unsaved changes.\n"
-                "Save the session before closing?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-            if ans == QMessageBox.StandardButton.Cancel or (ans == QMessageBox.StandardButton.Save
-                                                            and not self.save_session_dialog()):
-                event.ignore()
-                return
+        if not self.confirm_unsaved("closing"):
+            event.ignore()
+            return
         self.shutdown()
         self._save_settings()
         event.accept()
