@@ -231,3 +231,15 @@ def test_opening_another_layout_asks_before_replacing_unsaved_work(window, dialo
     dialogs.close_answer = QMessageBox.StandardButton.Discard
     assert w.open_builtin("maze")
     assert w.world.shape == (21, 21)
+
+
+def test_a_session_whose_demos_do_not_fit_its_layout_says_so_on_opening(window, dialogs, tmp_path):
+    w = window
+    data = {"format": "irl-studio.session", "version": 1,
+            "layout": {"grid": ["#####", "#S.G#", "#####"]},
+            "demos": {"trajectories": [{"cells": [[1, 1], [0, 1]], "actions": ["up"]}]}}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    assert w.open_session(str(path))
+    assert len(w.demos) == 1  # kept: nothing the user had is thrown away
+    assert any("do not fit" in title for title, _ in dialogs.messages)

@@ -1502,7 +1502,12 @@ class MainWindow(QMainWindow):
         self.demos_dirty = self.result_dirty = False
         self._add_recent(str(path))
         self._update_title()
-        self.status(f"Opened the session {path}")
+        try:
+            validate_demos(self.mdp(), demos)
+            self.status(f"Opened the session {path}")
+        except IRLStudioError as exc:  # kept (the user's data), but said at once, not at the next Run
+            self.error("Demonstrations do not fit", f"The session opened, but its demonstrations do not fit its "
+                       f"layout: {exc}\n\nDelete or re-record them before running.")
         return True
 
     def _apply_settings(self, s: dict[str, Any]) -> None:
