@@ -120,8 +120,9 @@ class RunWorker(QThread):
                 if emit:
                     last_emit = now
                     self.progress.emit()
-        except Cancelled:
-            pass  # stopped inside a step: the last snapshot stands
+        except Cancelled:  # stopped inside a step: the last snapshot stands
+            self.finished_run.emit(snap, "stopped", "stopped")
+            return
         except Exception as exc:  # noqa: BLE001 - every failure ends the run with a message, never a crash
             if not isinstance(exc, IRLStudioError):
                 traceback.print_exc()
