@@ -34,6 +34,15 @@ def line_plot(path: Path, series: list[tuple[str, list[float], list[float], bool
 
         xs_all = sorted({float(x) for _, xs, _, _ in series for x in xs if x > 0})
         w.getAxis("bottom").setTicks([[(math.log10(x), f"{x:g}") for x in xs_all]])
+    if logy:  # ticks at 1, 2, 5 x 10^k in the data's range, written out (no "x0.001" axis scaling)
+        import math
+
+        ys_all = [float(y) for _, _, ys, _ in series for y in ys if y > 0]
+        lo, hi = math.floor(math.log10(min(ys_all))), math.ceil(math.log10(max(ys_all)))
+        ticks = [m * 10.0 ** k for k in range(lo, hi + 1) for m in (1, 2, 5)
+                 if min(ys_all) / 1.5 <= m * 10.0 ** k <= max(ys_all) * 1.5]
+        w.getAxis("left").enableAutoSIPrefix(False)
+        w.getAxis("left").setTicks([[(math.log10(v), f"{v:g}") for v in ticks]])
     w.showGrid(x=True, y=True, alpha=0.25)
     w.addLegend(offset=(-10, 10))
     for i, (label, xs, ys, dashed) in enumerate(series):
