@@ -24,6 +24,17 @@ def xor_problem(n: int = 10, n_demos: int = 200) -> Problem:
     return Problem.from_layout(lay, demos, Features("xor", f, ("f1", "f2")))
 
 
+def fd_gradient(algo, h: float) -> np.ndarray:
+    """Central finite differences of the objective with respect to the network's parameters."""
+    p0 = algo.parameters_vector()
+    fd = np.empty_like(p0)
+    for i in range(len(p0)):
+        e = np.zeros_like(p0)
+        e[i] = h
+        fd[i] = (algo.evaluate(algo.reward_for(p0 + e))[0] - algo.evaluate(algo.reward_for(p0 - e))[0]) / (2 * h)
+    return fd
+
+
 @pytest.fixture(scope="module")
 def tiny_problem() -> Problem:
     lay = Layout.from_rows(["#######",
@@ -50,13 +61,7 @@ def test_backpropagated_gradient_equals_finite_differences(tiny_problem, network
     _, D, _ = algo.evaluate(r.detach().numpy())
     r.backward(gradient=torch.as_tensor(-(algo.D_E - D)))
     grad = -torch.cat([p.grad.reshape(-1) for p in algo.net.parameters()]).numpy()
-    p0 = algo.parameters_vector()
-    h = 1e-6
-    fd = np.empty_like(p0)
-    for i in range(len(p0)):
-        e = np.zeros_like(p0)
-        e[i] = h
-        fd[i] = (algo.evaluate(algo.reward_for(p0 + e))[0] - algo.evaluate(algo.reward_for(p0 - e))[0]) / (2 * h)
+    fd = fd_gradient(algo, 1e-6)
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
     assert np.linalg.norm(grad) > 1e-3  # not a vacuous comparison
 
@@ -102,13 +107,8 @@ def test_stationary_model_gradient_equals_finite_differences(tiny_problem, netwo
     assert L == pytest.approx(np.log(pi[arr.states[:, :-1][mask], arr.actions[mask]]).sum() / arr.n, rel=1e-10)
     r.backward(gradient=torch.as_tensor(-(algo.D_E - D)))
     grad = -torch.cat([p.grad.reshape(-1) for p in algo.net.parameters()]).numpy()
-    p0 = algo.parameters_vector()
-    h = 1e-4  # the soft values are exact to rounding (~1e-13): a larger step keeps that noise out of the quotient
-    fd = np.empty_like(p0)
-    for i in range(len(p0)):
-        e = np.zeros_like(p0)
-        e[i] = h
-        fd[i] = (algo.evaluate(algo.reward_for(p0 + e))[0] - algo.evaluate(algo.reward_for(p0 - e))[0]) / (2 * h)
+    fd = fd_gradient(algo, 1e-4)  # the soft values are exact to rounding (~1e-13): a larger step keeps that
+    # noise out of the quotient
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=5e-8)
     assert np.linalg.norm(grad) > 1e-3
 

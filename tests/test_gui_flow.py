@@ -134,14 +134,19 @@ def test_stop_in_the_middle_returns_within_one_step(qtbot, window):
     assert w.snapshot.iteration <= at_stop + 1
 
 
-def test_pause_and_resume(qtbot, window):
-    w = window
+def start_endless_run(qtbot, w) -> None:
+    """A run that would not end by itself (no tolerance, plain gradient steps), waited for until it is going."""
     w.set_demos(Demos(builtin_demos("four-rooms").trajectories))
     w.set_param("max_iterations", 100000)
     w.set_param("tol", "0")
     w.set_param("optimizer", "gd")
     w.run()
     qtbot.waitUntil(lambda: w.worker is not None and w.worker.iteration >= 1, timeout=20000)
+
+
+def test_pause_and_resume(qtbot, window):
+    w = window
+    start_endless_run(qtbot, w)
     qtbot.mouseClick(w.pauseButton, Qt.MouseButton.LeftButton)
     assert w.worker.paused and w.pauseButton.text() == "Resume"
     qtbot.wait(150)
@@ -159,12 +164,7 @@ def test_closing_during_a_run_stops_it(qtbot, dialogs, started_threads):
 
     w = MainWindow()
     w.show()
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories))
-    w.set_param("max_iterations", 100000)
-    w.set_param("tol", "0")
-    w.set_param("optimizer", "gd")
-    w.run()
-    qtbot.waitUntil(lambda: w.worker is not None and w.worker.iteration >= 1, timeout=20000)
+    start_endless_run(qtbot, w)
     assert w.close()  # the unsaved-work question is answered "Discard"
     assert w.worker is None
     assert all(t.isFinished() for t in started_threads)

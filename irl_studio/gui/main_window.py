@@ -159,18 +159,8 @@ class MainWindow(QMainWindow):
         splitter.setObjectName("mainSplitter")
         outer.addWidget(splitter)
 
-        controls = QWidget()
-        cl = QVBoxLayout(controls)
-        cl.setContentsMargins(2, 2, 2, 2)
-        cl.addWidget(self._build_draw_group())
-        cl.addWidget(self._build_demo_group())
-        cl.addStretch(1)
-        scroll = self._named(QScrollArea(), "drawDemoPanel", "Draw and demonstrate")
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(controls)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(controls.sizeHint().width() + 24)
-        splitter.addWidget(scroll)
+        splitter.addWidget(self._side_panel([self._build_draw_group(), self._build_demo_group()], "drawDemoPanel",
+                                            "Draw and demonstrate"))
 
         center = QWidget()
         cv = QVBoxLayout(center)
@@ -201,18 +191,8 @@ class MainWindow(QMainWindow):
         cv.addWidget(self.canvas, 1)
         splitter.addWidget(center)
 
-        learn = QWidget()
-        ll = QVBoxLayout(learn)
-        ll.setContentsMargins(2, 2, 2, 2)
-        ll.addWidget(self._build_learn_group())
-        ll.addWidget(self._build_watch_group())
-        ll.addStretch(1)
-        lscroll = self._named(QScrollArea(), "learnPanel", "Learn, re-optimize and watch")
-        lscroll.setWidgetResizable(True)
-        lscroll.setWidget(learn)
-        lscroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        lscroll.setMinimumWidth(learn.sizeHint().width() + 24)
-        splitter.addWidget(lscroll)
+        splitter.addWidget(self._side_panel([self._build_learn_group(), self._build_watch_group()], "learnPanel",
+                                            "Learn, re-optimize and watch"))
 
         views = QSplitter(Qt.Orientation.Vertical)
         views.setObjectName("viewsSplitter")
@@ -242,6 +222,21 @@ class MainWindow(QMainWindow):
 
         self.hoverLabel = self._named(QLabel(""), "hoverLabel", "Cell under the mouse")
         self.statusBar().addPermanentWidget(self.hoverLabel)
+
+    def _side_panel(self, groups: list[QWidget], name: str, accessible: str) -> QScrollArea:
+        """A vertically scrolling column of group boxes, never narrower than its contents."""
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(2, 2, 2, 2)
+        for g in groups:
+            lay.addWidget(g)
+        lay.addStretch(1)
+        scroll = self._named(QScrollArea(), name, accessible)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(inner.sizeHint().width() + 24)
+        return scroll
 
     def _build_draw_group(self) -> QGroupBox:
         box = QGroupBox("Draw")
