@@ -96,7 +96,6 @@ def test_representations_agree(slip, rng):
     # forward push of action-major state-action mass
     x = rng.random((A, S))
     np.testing.assert_allclose(_push(mdp, x), np.einsum("as,sap->p", x, P), atol=1e-12)
-    np.testing.assert_allclose(mdp.PT @ x.T.ravel(), np.einsum("as,sap->p", x, P), atol=1e-12)
     # the messages' predecessor lists: log sum_a P(s' | s, a)
     src, logw = mdp.incoming_am
     W = np.zeros((S, S))

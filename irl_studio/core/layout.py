@@ -125,9 +125,6 @@ class Layout:
     def in_bounds(self, row: int, col: int) -> bool:
         return 0 <= row < self.rows and 0 <= col < self.cols
 
-    def is_floor(self, row: int, col: int) -> bool:
-        return self.in_bounds(row, col) and self.grid[row, col] != WALL
-
     # --- editing ------------------------------------------------------------------------------------------------
     def set_cell(self, row: int, col: int, char: str) -> None:
         if not self.in_bounds(row, col):

@@ -101,11 +101,6 @@ class GridMDP:
         m.eliminate_zeros()
         return m
 
-    @cached_property
-    def PT(self) -> sp.csr_matrix:
-        """(S, S*A) = P transposed, in CSR so that forward passes are a fast matvec."""
-        return self.P.T.tocsr()
-
     def grid_values(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
         """Scatter a per-state vector onto a (rows, cols) grid, ``fill`` on walls."""
         out = np.full((self.rows, self.cols), fill, dtype=np.float64)
