@@ -27,7 +27,7 @@ from irl_studio.core.demos import DemoArrays, Demos, empirical_visitation, to_ar
 from irl_studio.core.features import Features, make_features
 from irl_studio.core.layout import Layout
 from irl_studio.core.mdp import GridMDP, build_mdp
-from irl_studio.core.planning import Cancelled
+from irl_studio.core.steppable import Cancelled
 from irl_studio.core.metrics import evd_baseline, reward_metrics
 
 
@@ -35,7 +35,7 @@ class AlgorithmError(IRLStudioError):
     """A run cannot start or has failed (diverged, bad configuration); the message says why."""
 
 
-# Cancelled (from core.planning) is raised inside a step when the caller's ``cancel_check`` says stop: the step is
+# Cancelled (core.steppable) is raised inside a step when the caller's ``cancel_check`` says stop: the step is
 # abandoned, the algorithm's state is as it was before the step, and the last snapshot stands.
 
 

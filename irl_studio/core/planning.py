@@ -22,7 +22,6 @@ Everything is in log space and vectorised over states; a backward or forward ste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,17 +29,14 @@ import scipy.sparse.linalg as spla
 
 from irl_studio import IRLStudioError
 from irl_studio.core.mdp import GridMDP
+from irl_studio.core.steppable import Cancelled, CancelCheck  # noqa: F401 (Cancelled: raised by the passes)
 
 
 class PlanningError(IRLStudioError):
     """Planning failed (diverging values, invalid reward, a problem too large for memory)."""
 
 
-class Cancelled(Exception):
-    """The caller's ``cancel`` callback asked a pass to stop (see :func:`soft_value_iteration`)."""
-
-
-Cancel = Callable[[], bool] | None
+Cancel = CancelCheck
 _CANCEL_EVERY = 32  # time steps between two looks at the cancel callback
 VALUES_MEMORY_LIMIT = 2 * 2**30  # bytes of (T, S) soft values a finite-horizon pass may allocate
 

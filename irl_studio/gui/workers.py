@@ -17,7 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QThread, Signal
 
 from irl_studio import IRLStudioError
-from irl_studio.algorithms.base import Cancelled
+from irl_studio.core.steppable import Cancelled
 
 
 def limit_threads() -> None:
