@@ -13,49 +13,51 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QAbstractScrol
 
 from irl_studio.core.builtin import builtin_demos
 from irl_studio.core.demos import Demos, validate_demos
-from test_gui_support import click_cell, dialogs, drag, record_demo, started_threads, wait_run, \
+from test_gui_support import click_cell, dialogs, drag, record_demo, set_demos, started_threads, wait_run, \
     window  # noqa: F401 (fixtures)
 
 
 def test_undo_while_recording_cancels_the_demonstration(qtbot, window):
     """Undo can put a wall on the path being recorded: the recording is dropped, not finished through the wall."""
     w = window
-    w.clear_grid()
-    w.tool_buttons["wall"].setChecked(True)
-    drag(w.canvas, [(2, 2), (2, 2)])
-    w.tool_buttons["floor"].setChecked(True)
-    drag(w.canvas, [(2, 2), (2, 2)])
-    qtbot.mouseClick(w.recordDemoButton, Qt.MouseButton.LeftButton)
+    set_demos(w, Demos())
+    w.gridworld.draw.clear_grid()
+    w.gridworld.draw.tool_buttons["wall"].setChecked(True)
+    drag(w.gridworld.canvas, [(2, 2), (2, 2)])
+    w.gridworld.draw.tool_buttons["floor"].setChecked(True)
+    drag(w.gridworld.canvas, [(2, 2), (2, 2)])
+    qtbot.mouseClick(w.gridworld.demo.recordDemoButton, Qt.MouseButton.LeftButton)
     for cell in [(1, 1), (1, 2), (2, 2)]:
-        click_cell(qtbot, w.canvas, *cell)
-    assert len(w._recording) == 3
-    w.undo_stack.undo()  # (2, 2) is a wall again
-    assert w.world.grid[2, 2] == "#"
-    assert not w._recording and "cancelled" in w.statusBar().currentMessage()
-    assert w.modeLabel.text() == "Demonstrating: click a start cell"
-    qtbot.keyClick(w.canvas, Qt.Key.Key_Return)
-    assert len(w.demos) == 0
-    validate_demos(w.mdp(), w.demos)
-    qtbot.mouseClick(w.recordDemoButton, Qt.MouseButton.LeftButton)
+        click_cell(qtbot, w.gridworld.canvas, *cell)
+    assert len(w.gridworld.demo.recording) == 3
+    w.gridworld.doc.undo_stack.undo()  # (2, 2) is a wall again
+    assert w.gridworld.doc.layout.grid[2, 2] == "#"
+    assert not w.gridworld.demo.recording and "cancelled" in w.statusBar().currentMessage()
+    assert w.gridworld.demo.modeLabel.text() == "Demonstrating: click a start cell"
+    qtbot.keyClick(w.gridworld.canvas, Qt.Key.Key_Return)
+    assert len(w.gridworld.doc.demos) == 0
+    validate_demos(w.gridworld.doc.mdp(), w.gridworld.doc.demos)
+    qtbot.mouseClick(w.gridworld.demo.recordDemoButton, Qt.MouseButton.LeftButton)
 
 
 def test_a_demonstration_never_outgrows_the_horizon(qtbot, window):
     w = window
-    w.horizonSpin.setValue(1)
-    w.apply_dynamics()
-    record_demo(qtbot, w, [(1, 1), (2, 1)])
-    assert len(w.demos) == 0
+    n0 = len(w.gridworld.doc.demos)
+    w.gridworld.draw.horizonSpin.setValue(1)
+    w.gridworld.draw.apply_dynamics()
+    record_demo(qtbot, w, [(1, 1), (2, 1)])  # the offer to raise the horizon is declined
+    assert len(w.gridworld.doc.demos) == n0
     assert "horizon" in w.statusBar().currentMessage()
 
 
 def test_session_whose_learned_reward_does_not_fit_its_layout_is_refused(qtbot, window, dialogs, tmp_path):
     w = window
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:3]))
-    w.set_param("max_iterations", 2)
-    assert w.run()
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories[:3]))
+    w.gridworld.learn.paramForm.set_value("max_iterations", 2)
+    assert w.gridworld.learn.run()
     wait_run(qtbot, w)
     good = tmp_path / "good.json"
-    assert w.save_session(str(good))
+    assert w.gridworld.files.save_session(str(good))
     data = json.loads(good.read_text())
     for drop_layout in (False, True):
         bad = dict(data, learned=dict(data["learned"], reward=[[1.0, 2.0], [3.0, None]]))
@@ -85,68 +87,68 @@ def test_malformed_session_fields_are_a_message_or_skipped(window, dialogs, tmp_
     p = tmp_path / "s.json"
     p.write_text(json.dumps(data))
     if w.open_file(str(p)):  # settings out of range are clamped or skipped
-        assert w.seedSpin.value() <= w.seedSpin.maximum()
+        assert w.gridworld.learn.seedSpin.value() <= w.gridworld.learn.seedSpin.maximum()
     else:
         assert "learned" in dialogs.messages[-1][1]
 
 
 def test_editing_during_a_run_then_the_automatic_reoptimize_is_a_note_not_a_dialog(qtbot, window, dialogs):
     w = window
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories))
-    w.set_param("max_iterations", 100000)
-    w.set_param("tol", "0")
-    w.set_param("optimizer", "gd")
-    assert w.run()
-    qtbot.waitUntil(lambda: w.worker is not None and w.worker.iteration >= 1, timeout=20000)
-    w.rowsSpin.setValue(20)
-    w.resize_grid()  # the learned reward no longer fits the grid
-    w.stop()
-    w.stop()  # twice: harmless
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories))
+    w.gridworld.learn.paramForm.set_value("max_iterations", 100000)
+    w.gridworld.learn.paramForm.set_value("tol", "0")
+    w.gridworld.learn.paramForm.set_value("optimizer", "gd")
+    assert w.gridworld.learn.run()
+    qtbot.waitUntil(lambda: w.gridworld.runs.worker is not None and w.gridworld.runs.worker.iteration >= 1, timeout=20000)
+    w.gridworld.draw.rowsSpin.setValue(20)
+    w.gridworld.draw.resize_grid()  # the learned reward no longer fits the grid
+    w.gridworld.runs.stop()
+    w.gridworld.runs.stop()  # twice: harmless
     wait_run(qtbot, w)
-    assert w.last_run_outcome[0] == "stopped"
+    assert w.gridworld.runs.last_outcome[0] == "stopped"
     assert not dialogs.messages, dialogs.messages
     assert "learn again" in w.statusBar().currentMessage()
-    w.reoptimize()  # asked for: a dialog
-    qtbot.waitUntil(lambda: not w.tasks, timeout=20000)
+    w.gridworld.watch.reoptimize()  # asked for: a dialog
+    qtbot.waitUntil(lambda: not w.gridworld.tasks.tasks, timeout=20000)
     assert dialogs.messages and "learn again" in dialogs.messages[-1][1]
 
 
 def test_a_reoptimization_overtaken_by_an_edit_says_so(qtbot, window):
     w = window
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:3]))
-    w.set_param("max_iterations", 2)
-    assert w.run()
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories[:3]))
+    w.gridworld.learn.paramForm.set_value("max_iterations", 2)
+    assert w.gridworld.learn.run()
     wait_run(qtbot, w)
-    w.reoptimize()
-    drag(w.canvas, [(2, 2), (2, 2)])  # before the re-optimization is delivered
-    qtbot.waitUntil(lambda: not w.tasks, timeout=20000)
-    assert w.canvas.policy_actions is None
+    w.gridworld.watch.reoptimize()
+    drag(w.gridworld.canvas, [(2, 2), (2, 2)])  # before the re-optimization is delivered
+    qtbot.waitUntil(lambda: not w.gridworld.tasks.tasks, timeout=20000)
+    assert w.gridworld.canvas.policy_actions is None
     assert "changed" in w.statusBar().currentMessage()
 
 
 def test_arrow_keys_outside_demonstration_mode_say_how_to_demonstrate(qtbot, window):
     w = window
-    qtbot.keyClick(w.canvas, Qt.Key.Key_Right)
+    qtbot.keyClick(w.gridworld.canvas, Qt.Key.Key_Right)
     assert "Record demonstrations" in w.statusBar().currentMessage()
-    assert len(w.demos) == 0 and not w.isWindowModified()
+    assert not w.isWindowModified()
 
 
 def test_delete_key_removes_the_selected_demonstrations(qtbot, window):
     w = window
     w.activateWindow()
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:3]))
-    w.demoList.setFocus()
-    w.demoList.setCurrentRow(1)
-    qtbot.keyClick(w.demoList, Qt.Key.Key_Delete)
-    assert w.demoList.count() == 2
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories[:3]))
+    w.gridworld.demo.demoList.setFocus()
+    w.gridworld.demo.demoList.setCurrentRow(1)
+    qtbot.keyClick(w.gridworld.demo.demoList, Qt.Key.Key_Delete)
+    assert w.gridworld.demo.demoList.count() == 2
 
 
 def test_tab_goes_from_the_seed_through_the_parameters_to_run(qtbot, window):
     w = window
     w.activateWindow()
     for name in ("maxent", "deep_maxent"):
-        w.select_algorithm(name)
-        chain = [w.seedSpin, *w._param_widgets.values(), w.runButton]
+        w.gridworld.learn.select_algorithm(name)
+        chain = [w.gridworld.learn.seedSpin, *w.gridworld.learn.paramForm.widgets.values(), w.gridworld.learn.runButton]
         for a, b in zip(chain, chain[1:]):
             a.setFocus(Qt.FocusReason.TabFocusReason)
             qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
@@ -161,7 +163,7 @@ def test_every_interactive_widget_has_an_object_name_and_an_accessible_name(wind
     kinds = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QAbstractSlider, QAbstractItemView,
              QAbstractScrollArea)
     for name in ALGORITHMS:  # every parameter form
-        w.select_algorithm(name)
+        w.gridworld.learn.select_algorithm(name)
         for kind in kinds:
             for widget in w.findChildren(kind):
                 inner = widget.objectName().startswith("qt_")  # Qt's own parts (a spin box's line edit)
@@ -174,35 +176,35 @@ def test_every_interactive_widget_has_an_object_name_and_an_accessible_name(wind
 def test_modified_marker_follows_save_and_undo(qtbot, window, tmp_path):
     w = window
     assert not w.isWindowModified()
-    drag(w.canvas, [(2, 2), (2, 3)])
+    drag(w.gridworld.canvas, [(2, 2), (2, 3)])
     assert w.isWindowModified()
-    assert w.save_layout(str(tmp_path / "layout.json"))
+    assert w.gridworld.files.save_layout(str(tmp_path / "layout.json"))
     assert not w.isWindowModified() and w.windowTitle().startswith("layout.json")
-    w.undo_stack.undo()
+    w.gridworld.doc.undo_stack.undo()
     assert w.isWindowModified()
-    w.undo_stack.redo()
+    w.gridworld.doc.undo_stack.redo()
     assert not w.isWindowModified()
     record_demo(qtbot, w, [(1, 1), (2, 1)])
-    qtbot.keyClick(w.canvas, Qt.Key.Key_Return)
+    qtbot.keyClick(w.gridworld.canvas, Qt.Key.Key_Return)
     assert w.isWindowModified()
-    assert w.save_session(str(tmp_path / "session.json"))
+    assert w.gridworld.files.save_session(str(tmp_path / "session.json"))
     assert not w.isWindowModified()
-    w.demoList.setCurrentRow(0)
-    w.delete_demos()
+    w.gridworld.demo.demoList.setCurrentRow(0)
+    w.gridworld.demo.delete_demos()
     assert w.isWindowModified()
 
 
 def test_replaying_thousands_of_demonstrations_animates_a_bounded_number(qtbot, window):
-    from irl_studio.gui.main_window import MAX_REPLAY
+    from irl_studio.gui.gridworld.animator import MAX_AGENTS as MAX_REPLAY
 
     w = window
     many = builtin_demos("four-rooms").trajectories * 50
-    w.set_demos(Demos(many))
+    set_demos(w, Demos(many))
     assert len(many) > MAX_REPLAY
-    w.demoList.selectAll()
-    w.replay_demo()
-    assert len(w._anim_paths) == MAX_REPLAY and str(MAX_REPLAY) in w.statusBar().currentMessage()
-    w.stop_animation()
+    w.gridworld.demo.demoList.selectAll()
+    w.gridworld.demo.replay_demo()
+    assert len(w.gridworld.animator.paths) == MAX_REPLAY and str(MAX_REPLAY) in w.statusBar().currentMessage()
+    w.gridworld.animator.stop()
 
 
 def test_refused_slip_is_reset_in_the_form_and_not_asked_again(window, dialogs, tmp_path):
@@ -210,27 +212,27 @@ def test_refused_slip_is_reset_in_the_form_and_not_asked_again(window, dialogs, 
     p = tmp_path / "one-action.json"
     p.write_text(json.dumps({"grid": ["#####", "#S.G#", "#####"], "actions": ["right"]}))
     assert w.open_layout(str(p))
-    w.slipSpin.setValue(0.3)
-    w.apply_dynamics()
+    w.gridworld.draw.slipSpin.setValue(0.3)
+    w.gridworld.draw.apply_dynamics()
     assert len(dialogs.messages) == 1 and "two actions" in dialogs.messages[0][1]
-    assert w.slipSpin.value() == 0.0 and w.world.slip == 0.0
-    w.discountSpin.setValue(0.9)
-    w.apply_dynamics()  # another edit of the form: applied, no second dialog about the slip
-    assert len(dialogs.messages) == 1 and w.world.discount == 0.9
+    assert w.gridworld.draw.slipSpin.value() == 0.0 and w.gridworld.doc.layout.slip == 0.0
+    w.gridworld.draw.discountSpin.setValue(0.9)
+    w.gridworld.draw.apply_dynamics()  # another edit of the form: applied, no second dialog about the slip
+    assert len(dialogs.messages) == 1 and w.gridworld.doc.layout.discount == 0.9
 
 
 def test_opening_another_layout_asks_before_replacing_unsaved_work(window, dialogs):
     """Opening a layout or a session over unsaved edits asks first; Cancel keeps everything as it was."""
     w = window
-    drag(w.canvas, [(2, 2), (2, 3)])
-    before = w.world.grid.copy()
+    drag(w.gridworld.canvas, [(2, 2), (2, 3)])
+    before = w.gridworld.doc.layout.grid.copy()
     assert w.is_modified()
     dialogs.close_answer = QMessageBox.StandardButton.Cancel
-    assert not w.open_builtin("maze")
-    np.testing.assert_array_equal(w.world.grid, before)
+    assert not w.gridworld.files.open_builtin("maze")
+    np.testing.assert_array_equal(w.gridworld.doc.layout.grid, before)
     dialogs.close_answer = QMessageBox.StandardButton.Discard
-    assert w.open_builtin("maze")
-    assert w.world.shape == (21, 21)
+    assert w.gridworld.files.open_builtin("maze")
+    assert w.gridworld.doc.layout.shape == (21, 21)
 
 
 def test_a_session_whose_demos_do_not_fit_its_layout_says_so_on_opening(window, dialogs, tmp_path):
@@ -240,6 +242,6 @@ def test_a_session_whose_demos_do_not_fit_its_layout_says_so_on_opening(window, 
             "demos": {"trajectories": [{"cells": [[1, 1], [0, 1]], "actions": ["up"]}]}}
     path = tmp_path / "s.json"
     path.write_text(json.dumps(data))
-    assert w.open_session(str(path))
-    assert len(w.demos) == 1  # kept: nothing the user had is thrown away
+    assert w.gridworld.files.open_session(str(path))
+    assert len(w.gridworld.doc.demos) == 1  # kept: nothing the user had is thrown away
     assert any("do not fit" in title for title, _ in dialogs.messages)

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from irl_studio.cli import main as cli_main
 from irl_studio.core.builtin import builtin_demos
 from irl_studio.core.demos import Demos
-from test_gui_support import FOUR_ROOMS_PATH, click_cell, dialogs, drag, record_demo, started_threads, wait_run, \
+from test_gui_support import FOUR_ROOMS_PATH, click_cell, dialogs, drag, record_demo, set_demos, started_threads, \
+    wait_run, \
     window  # noqa: F401 (fixtures)
 
 
@@ -25,137 +26,142 @@ def image_colours(widget) -> int:
 def test_demonstrate_learn_export_evaluate(qtbot, window, tmp_path, capsys):
     w = window
     assert w.open_layout("four-rooms")
-    empty_colours = image_colours(w.rewardView)
+    empty_colours = image_colours(w.gridworld.results.rewardView)
     record_demo(qtbot, w)
-    assert len(w.demos) == 1, w.statusBar().currentMessage()  # reaching the goal finished it
-    assert list(w.demos.trajectories[0].cells) == FOUR_ROOMS_PATH
-    assert w.demoList.count() == 1
-    qtbot.mouseClick(w.recordDemoButton, Qt.MouseButton.LeftButton)  # back to drawing
+    assert len(w.gridworld.doc.demos) == 1, w.statusBar().currentMessage()  # reaching the goal finished it
+    assert list(w.gridworld.doc.demos.trajectories[0].cells) == FOUR_ROOMS_PATH
+    assert w.gridworld.demo.demoList.count() == 1
+    qtbot.mouseClick(w.gridworld.demo.recordDemoButton, Qt.MouseButton.LeftButton)  # back to drawing
 
-    w.select_algorithm("maxent")
-    assert w.algorithmCombo.currentData() == "maxent"
-    w.featuresCombo.setCurrentIndex(w.featuresCombo.findData("state"))
-    qtbot.mouseClick(w.runButton, Qt.MouseButton.LeftButton)
-    assert not w.runButton.isEnabled() or w.worker is None
+    w.gridworld.learn.select_algorithm("maxent")
+    assert w.gridworld.learn.algorithmCombo.currentData() == "maxent"
+    w.gridworld.learn.featuresCombo.setCurrentIndex(w.gridworld.learn.featuresCombo.findData("state"))
+    qtbot.mouseClick(w.gridworld.learn.runButton, Qt.MouseButton.LeftButton)
+    assert not w.gridworld.learn.runButton.isEnabled() or w.gridworld.runs.worker is None
     wait_run(qtbot, w)
-    assert w.stopButton.isEnabled() is False and w.runButton.isEnabled()
-    assert w.last_run_outcome[0] == "done", w.last_run_outcome
-    assert w.snapshot is not None and w.snapshot.iteration >= 1
-    assert w.update_count >= 1
-    grid = w.rewardView.values
+    assert w.gridworld.learn.stopButton.isEnabled() is False and w.gridworld.learn.runButton.isEnabled()
+    assert w.gridworld.runs.last_outcome[0] == "done", w.gridworld.runs.last_outcome
+    assert w.gridworld.runs.last_snapshot is not None and w.gridworld.runs.last_snapshot.iteration >= 1
+    assert w.gridworld.runs.update_count >= 1
+    grid = w.gridworld.results.rewardView.values
     assert np.nanstd(grid) > 0
-    assert image_colours(w.rewardView) > empty_colours + 10  # the heatmap is drawn, not constant
+    assert image_colours(w.gridworld.results.rewardView) > empty_colours + 10  # the heatmap is drawn, not constant
 
     w_path = str(tmp_path / "reward.npy")
-    assert w.export_reward(w_path)
+    assert w.gridworld.learn.export_reward(w_path)
     capsys.readouterr()
     assert cli_main(["evaluate", "four-rooms", "--reward", w_path]) == 0
     report = json.loads(capsys.readouterr().out)
     assert np.isfinite(report["evd"])
     for suffix in (".csv", ".json", ".png"):
         p = tmp_path / f"reward{suffix}"
-        assert w.export_reward(str(p)) and p.stat().st_size > 0
+        assert w.gridworld.learn.export_reward(str(p)) and p.stat().st_size > 0
     capsys.readouterr()
     assert cli_main(["evaluate", "four-rooms", "--reward", str(tmp_path / "reward.json")]) == 0
 
 
 def test_export_button_uses_the_file_dialog(qtbot, window, dialogs, tmp_path):
     w = window
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:3]))
-    w.run()
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories[:3]))
+    w.gridworld.learn.run()
     wait_run(qtbot, w)
     dialogs.path = str(tmp_path / "learned.csv")
-    qtbot.mouseClick(w.exportRewardButton, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.gridworld.learn.exportRewardButton, Qt.MouseButton.LeftButton)
     text = (tmp_path / "learned.csv").read_text()
-    assert len(text.splitlines()) == w.world.rows
+    assert len(text.splitlines()) == w.gridworld.doc.layout.rows
 
 
 def test_illegal_moves_are_refused_with_a_message(qtbot, window):
     w = window
-    qtbot.mouseClick(w.recordDemoButton, Qt.MouseButton.LeftButton)
-    click_cell(qtbot, w.canvas, 2, 2)  # not a start cell
+    n0 = len(w.gridworld.doc.demos)
+    qtbot.mouseClick(w.gridworld.demo.recordDemoButton, Qt.MouseButton.LeftButton)
+    click_cell(qtbot, w.gridworld.canvas, 2, 2)  # not a start cell
     assert "start cell" in w.statusBar().currentMessage()
-    click_cell(qtbot, w.canvas, 1, 1)
-    click_cell(qtbot, w.canvas, 0, 1)  # into the wall
+    click_cell(qtbot, w.gridworld.canvas, 1, 1)
+    click_cell(qtbot, w.gridworld.canvas, 0, 1)  # into the wall
     assert "Move refused" in w.statusBar().currentMessage()
-    click_cell(qtbot, w.canvas, 3, 3)  # a jump
+    click_cell(qtbot, w.gridworld.canvas, 3, 3)  # a jump
     assert "jumps" in w.statusBar().currentMessage()
     # keyboard: right, right, space (stay), down, Enter
     for key in (Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_Down):
-        qtbot.keyClick(w.canvas, key)
-    qtbot.keyClick(w.canvas, Qt.Key.Key_Return)
-    assert len(w.demos) == 1
-    tr = w.demos.trajectories[0]
+        qtbot.keyClick(w.gridworld.canvas, key)
+    qtbot.keyClick(w.gridworld.canvas, Qt.Key.Key_Return)
+    assert len(w.gridworld.doc.demos) == n0 + 1
+    tr = w.gridworld.doc.demos.trajectories[-1]
     assert tr.cells == ((1, 1), (1, 2), (1, 3), (1, 3), (2, 3))
     assert tr.actions == ("right", "right", "stay", "down")
     assert w.isWindowModified()
     # with a single start cell the keyboard alone can demonstrate; Escape cancels
-    qtbot.keyClick(w.canvas, Qt.Key.Key_Down)
-    assert w._recording == [(1, 1), (2, 1)]
-    qtbot.keyClick(w.canvas, Qt.Key.Key_Escape)
-    assert not w._recording and len(w.demos) == 1
+    qtbot.keyClick(w.gridworld.canvas, Qt.Key.Key_Down)
+    assert w.gridworld.demo.recording == [(1, 1), (2, 1)]
+    qtbot.keyClick(w.gridworld.canvas, Qt.Key.Key_Escape)
+    assert not w.gridworld.demo.recording and len(w.gridworld.doc.demos) == n0 + 1
 
 
 def test_run_without_demonstrations_says_why(qtbot, window):
     w = window
-    qtbot.mouseClick(w.runButton, Qt.MouseButton.LeftButton)
-    assert w.worker is None and w.runButton.isEnabled()
-    assert "no demonstrations" in w.runStatusLabel.text()
+    g = w.gridworld
+    g.demo.demoList.selectAll()
+    qtbot.mouseClick(w.findChild(type(g.learn.runButton), "deleteDemoButton"), Qt.MouseButton.LeftButton)
+    assert len(g.doc.demos) == 0
+    qtbot.mouseClick(w.gridworld.learn.runButton, Qt.MouseButton.LeftButton)
+    assert w.gridworld.runs.worker is None and w.gridworld.learn.runButton.isEnabled()
+    assert "no demonstrations" in w.gridworld.learn.runStatusLabel.text()
 
 
 def test_diverging_run_ends_with_a_message(qtbot, window):
     w = window
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:3]))
-    w.set_param("optimizer", "gd")
-    w.set_param("learning_rate", "1e305")
-    w.run()
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories[:3]))
+    w.gridworld.learn.paramForm.set_value("optimizer", "gd")
+    w.gridworld.learn.paramForm.set_value("learning_rate", "1e305")
+    w.gridworld.learn.run()
     wait_run(qtbot, w)
-    assert w.last_run_outcome[0] == "failed"
-    assert "failed" in w.runStatusLabel.text().lower()
-    assert w.runButton.isEnabled() and not w.stopButton.isEnabled()
+    assert w.gridworld.runs.last_outcome[0] == "failed"
+    assert "failed" in w.gridworld.learn.runStatusLabel.text().lower()
+    assert w.gridworld.learn.runButton.isEnabled() and not w.gridworld.learn.stopButton.isEnabled()
 
 
 def test_stop_in_the_middle_returns_within_one_step(qtbot, window):
     w = window
     w.open_layout("maze")
-    w.set_demos(Demos(builtin_demos("maze").trajectories))
-    w.select_algorithm("maxent")
-    w.set_param("max_iterations", 100000)
-    w.set_param("tol", "0")
-    w.set_param("optimizer", "gd")
-    w.set_param("learning_rate", "0.001")
-    w.run()
-    qtbot.waitUntil(lambda: w.worker is not None and w.worker.iteration >= 3, timeout=20000)
-    assert w.stopButton.isEnabled() and not w.runButton.isEnabled()
-    at_stop = w.worker.iteration
-    qtbot.mouseClick(w.stopButton, Qt.MouseButton.LeftButton)
+    set_demos(w, Demos(builtin_demos("maze").trajectories))
+    w.gridworld.learn.select_algorithm("maxent")
+    w.gridworld.learn.paramForm.set_value("max_iterations", 100000)
+    w.gridworld.learn.paramForm.set_value("tol", "0")
+    w.gridworld.learn.paramForm.set_value("optimizer", "gd")
+    w.gridworld.learn.paramForm.set_value("learning_rate", "0.001")
+    w.gridworld.learn.run()
+    qtbot.waitUntil(lambda: w.gridworld.runs.worker is not None and w.gridworld.runs.worker.iteration >= 3, timeout=20000)
+    assert w.gridworld.learn.stopButton.isEnabled() and not w.gridworld.learn.runButton.isEnabled()
+    at_stop = w.gridworld.runs.worker.iteration
+    qtbot.mouseClick(w.gridworld.learn.stopButton, Qt.MouseButton.LeftButton)
     wait_run(qtbot, w)
-    assert w.last_run_outcome[0] == "stopped"
-    assert w.snapshot.iteration <= at_stop + 1
+    assert w.gridworld.runs.last_outcome[0] == "stopped"
+    assert w.gridworld.runs.last_snapshot.iteration <= at_stop + 1
 
 
 def start_endless_run(qtbot, w) -> None:
     """A run that would not end by itself (no tolerance, plain gradient steps), waited for until it is going."""
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories))
-    w.set_param("max_iterations", 100000)
-    w.set_param("tol", "0")
-    w.set_param("optimizer", "gd")
-    w.run()
-    qtbot.waitUntil(lambda: w.worker is not None and w.worker.iteration >= 1, timeout=20000)
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories))
+    w.gridworld.learn.paramForm.set_value("max_iterations", 100000)
+    w.gridworld.learn.paramForm.set_value("tol", "0")
+    w.gridworld.learn.paramForm.set_value("optimizer", "gd")
+    w.gridworld.learn.run()
+    qtbot.waitUntil(lambda: w.gridworld.runs.worker is not None and w.gridworld.runs.worker.iteration >= 1, timeout=20000)
 
 
 def test_pause_and_resume(qtbot, window):
     w = window
     start_endless_run(qtbot, w)
-    qtbot.mouseClick(w.pauseButton, Qt.MouseButton.LeftButton)
-    assert w.worker.paused and w.pauseButton.text() == "Resume"
+    qtbot.mouseClick(w.gridworld.learn.pauseButton, Qt.MouseButton.LeftButton)
+    assert w.gridworld.runs.worker.paused and w.gridworld.learn.pauseButton.text() == "Resume"
     qtbot.wait(150)
-    n = w.worker.iteration
+    n = w.gridworld.runs.worker.iteration
     qtbot.wait(300)
-    assert w.worker.iteration <= n + 1
-    qtbot.mouseClick(w.pauseButton, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.worker.iteration > n + 1, timeout=20000)
-    qtbot.mouseClick(w.stopButton, Qt.MouseButton.LeftButton)
+    assert w.gridworld.runs.worker.iteration <= n + 1
+    qtbot.mouseClick(w.gridworld.learn.pauseButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.gridworld.runs.worker.iteration > n + 1, timeout=20000)
+    qtbot.mouseClick(w.gridworld.learn.stopButton, Qt.MouseButton.LeftButton)
     wait_run(qtbot, w)
 
 
@@ -166,7 +172,7 @@ def test_closing_during_a_run_stops_it(qtbot, dialogs, started_threads):
     w.show()
     start_endless_run(qtbot, w)
     assert w.close()  # the unsaved-work question is answered "Discard"
-    assert w.worker is None
+    assert w.gridworld.runs.worker is None
     assert all(t.isFinished() for t in started_threads)
     w.deleteLater()
 
@@ -175,7 +181,7 @@ def test_close_cancel_keeps_the_window(qtbot, window, dialogs):
     from PySide6.QtWidgets import QMessageBox
 
     w = window
-    drag(w.canvas, [(2, 2), (2, 3)])
+    drag(w.gridworld.canvas, [(2, 2), (2, 3)])
     assert w.isWindowModified()
     dialogs.close_answer = QMessageBox.StandardButton.Cancel
     assert not w.close()
@@ -185,44 +191,45 @@ def test_close_cancel_keeps_the_window(qtbot, window, dialogs):
 
 def test_generate_expert_demos_reoptimize_after_walls_and_roll_out(qtbot, window):
     w = window
-    w.expertCountSpin.setValue(8)
-    qtbot.mouseClick(w.findChild(type(w.runButton), "generateDemosButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(w.demos) == 8, timeout=20000)
-    w.featuresCombo.setCurrentIndex(w.featuresCombo.findData("coords"))
-    w.run()
+    n0 = len(w.gridworld.doc.demos)
+    w.gridworld.demo.expertCountSpin.setValue(8)
+    qtbot.mouseClick(w.findChild(type(w.gridworld.learn.runButton), "generateDemosButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.gridworld.doc.demos) == n0 + 8, timeout=20000)
+    w.gridworld.learn.featuresCombo.setCurrentIndex(w.gridworld.learn.featuresCombo.findData("coords"))
+    w.gridworld.learn.run()
     wait_run(qtbot, w)
-    assert w.canvas.policy_actions is not None  # arrows of the policy under the learned reward
+    assert w.gridworld.canvas.policy_actions is not None  # arrows of the policy under the learned reward
     # the transfer experiment: close the door on the right, re-optimize without re-learning
-    drag(w.canvas, [(3, 6), (3, 6)])
-    assert w.world.grid[3, 6] == "#"
-    assert w.canvas.policy_actions is None  # stale arrows are removed on an edit
-    iterations = w.snapshot.iteration
-    qtbot.mouseClick(w.findChild(type(w.runButton), "reoptimizeButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.canvas.policy_actions is not None and not w.tasks, timeout=20000)
-    assert w.snapshot.iteration == iterations  # nothing was re-learned
-    assert w.canvas.policy_actions[3, 6] == -1  # no arrow on the new wall
+    drag(w.gridworld.canvas, [(3, 6), (3, 6)])
+    assert w.gridworld.doc.layout.grid[3, 6] == "#"
+    assert w.gridworld.canvas.policy_actions is None  # stale arrows are removed on an edit
+    iterations = w.gridworld.runs.last_snapshot.iteration
+    qtbot.mouseClick(w.findChild(type(w.gridworld.learn.runButton), "reoptimizeButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.gridworld.canvas.policy_actions is not None and not w.gridworld.tasks.tasks, timeout=20000)
+    assert w.gridworld.runs.last_snapshot.iteration == iterations  # nothing was re-learned
+    assert w.gridworld.canvas.policy_actions[3, 6] == -1  # no arrow on the new wall
     # animated rollout: play, then step, then pause
-    qtbot.mouseClick(w.playButton, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w._anim_t >= 2, timeout=10000)
-    qtbot.mouseClick(w.playButton, Qt.MouseButton.LeftButton)
-    assert not w.anim_timer.isActive()
-    t = w._anim_t
-    qtbot.mouseClick(w.stepButton, Qt.MouseButton.LeftButton)
-    assert w._anim_t == t + 1 or w._anim_t == w._anim_len() - 1
-    assert w.canvas.agents and w.canvas.trails
+    qtbot.mouseClick(w.gridworld.watch.playButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.gridworld.animator.t >= 2, timeout=10000)
+    qtbot.mouseClick(w.gridworld.watch.playButton, Qt.MouseButton.LeftButton)
+    assert not w.gridworld.animator.timer.isActive()
+    t = w.gridworld.animator.t
+    qtbot.mouseClick(w.gridworld.watch.stepButton, Qt.MouseButton.LeftButton)
+    assert w.gridworld.animator.t == t + 1 or w.gridworld.animator.t == w.gridworld.animator.length - 1
+    assert w.gridworld.canvas.agents and w.gridworld.canvas.trails
 
 
 def test_demo_list_select_replay_delete(qtbot, window):
     w = window
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:4]))
-    assert w.demoList.count() == 4
-    w.demoList.setCurrentRow(1)
-    assert any(width > 0.15 for _p, _c, width in w.canvas.demo_paths)  # highlighted
-    qtbot.mouseClick(w.findChild(type(w.runButton), "replayDemoButton"), Qt.MouseButton.LeftButton)
-    assert w.anim_timer.isActive()
-    qtbot.mouseClick(w.findChild(type(w.runButton), "deleteDemoButton"), Qt.MouseButton.LeftButton)
-    assert w.demoList.count() == 3
-    w.stop_animation()
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories[:4]))
+    assert w.gridworld.demo.demoList.count() == 4
+    w.gridworld.demo.demoList.setCurrentRow(1)
+    assert any(width > 0.15 for _p, _c, width in w.gridworld.canvas.demo_paths)  # highlighted
+    qtbot.mouseClick(w.findChild(type(w.gridworld.learn.runButton), "replayDemoButton"), Qt.MouseButton.LeftButton)
+    assert w.gridworld.animator.timer.isActive()
+    qtbot.mouseClick(w.findChild(type(w.gridworld.learn.runButton), "deleteDemoButton"), Qt.MouseButton.LeftButton)
+    assert w.gridworld.demo.demoList.count() == 3
+    w.gridworld.animator.stop()
 
 
 def test_every_registered_algorithm_has_a_form_and_runs(qtbot, window):
@@ -232,29 +239,30 @@ def test_every_registered_algorithm_has_a_form_and_runs(qtbot, window):
     from irl_studio.algorithms.base import config_fields, config_from_mapping
 
     w = window
-    assert w.algorithmCombo.count() == len(ALGORITHMS)
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories[:5]))
+    assert w.gridworld.learn.algorithmCombo.count() == len(ALGORITHMS)
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories[:5]))
     for name, cls in ALGORITHMS.items():
-        w.select_algorithm(name)
+        w.gridworld.learn.select_algorithm(name)
         for f in config_fields(cls.Config):
-            widget = w.paramForm.findChild(object, f"param_{f.name}")
+            widget = w.gridworld.learn.paramForm.findChild(object, f"param_{f.name}")
             assert widget is not None and widget.toolTip() and widget.accessibleName(), (name, f.name)
-        config_from_mapping(cls.Config, w.param_values())
-        w.set_param("max_iterations", 2)
-        assert w.run(), w.runStatusLabel.text()
+        config_from_mapping(cls.Config, w.gridworld.learn.paramForm.values())
+        w.gridworld.learn.paramForm.set_value("max_iterations", 2)
+        assert w.gridworld.learn.run(), w.gridworld.learn.runStatusLabel.text()
         wait_run(qtbot, w, timeout=60000)
-        assert w.last_run_outcome[0] == "done", (name, w.last_run_outcome)
+        assert w.gridworld.runs.last_outcome[0] == "done", (name, w.gridworld.runs.last_outcome)
 
 
 def test_soft_expert_rationality_is_a_user_setting(qtbot, window):
     """The beta box is live only for the soft expert, and a rational soft expert (beta 20) finishes at the goal."""
     w = window
-    assert not w.expertBetaSpin.isEnabled()
-    w.expertKindCombo.setCurrentText("soft")
-    assert w.expertBetaSpin.isEnabled()
-    w.expertBetaSpin.setValue(20.0)
-    w.expertCountSpin.setValue(10)
-    qtbot.mouseClick(w.findChild(type(w.runButton), "generateDemosButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(w.demos) == 10, timeout=20000)
-    goal = tuple(int(v) for v in np.argwhere(w.world.grid == "G")[0])
-    assert all(t.cells[-1] == goal for t in w.demos.trajectories)
+    assert not w.gridworld.demo.expertBetaSpin.isEnabled()
+    w.gridworld.demo.expertKindCombo.setCurrentText("soft")
+    assert w.gridworld.demo.expertBetaSpin.isEnabled()
+    w.gridworld.demo.expertBetaSpin.setValue(20.0)
+    set_demos(w, Demos())
+    w.gridworld.demo.expertCountSpin.setValue(10)
+    qtbot.mouseClick(w.findChild(type(w.gridworld.learn.runButton), "generateDemosButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.gridworld.doc.demos) == 10, timeout=20000)
+    goal = tuple(int(v) for v in np.argwhere(w.gridworld.doc.layout.grid == "G")[0])
+    assert all(t.cells[-1] == goal for t in w.gridworld.doc.demos.trajectories)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from irl_studio.gui import workers
+from irl_studio.gui.common import worker as workers
 
 # a demonstration of the built-in four rooms, from the start cell to the goal
 FOUR_ROOMS_PATH = [(1, 1), (2, 1), (3, 1), (3, 2), (3, 3), (3, 4), (3, 5), (3, 6), (3, 7), (3, 8), (3, 9), (4, 9),
@@ -69,7 +69,8 @@ def window(qtbot, dialogs, started_threads):
     yield w
     w.close()
     QApplication.processEvents()
-    assert w.worker is None and not w.tasks, "a worker or task is still attached to the window"
+    g = w.gridworld
+    assert g.runs.worker is None and not g.tasks.tasks, "a worker or task is still attached to the window"
     for t in started_threads:
         if shiboken6.isValid(t):
             assert t.wait(5000) and t.isFinished(), "a worker thread is still running"
@@ -99,12 +100,19 @@ def drag(canvas, cells: list[tuple[int, int]]) -> None:
 
 
 def record_demo(qtbot, w, path=FOUR_ROOMS_PATH) -> None:
-    if not w.recordDemoButton.isChecked():
-        qtbot.mouseClick(w.recordDemoButton, Qt.MouseButton.LeftButton)
+    g = w.gridworld
+    if not g.demo.recordDemoButton.isChecked():
+        qtbot.mouseClick(g.demo.recordDemoButton, Qt.MouseButton.LeftButton)
     for r, c in path:
-        click_cell(qtbot, w.canvas, r, c)
+        click_cell(qtbot, g.canvas, r, c)
+
+
+def set_demos(w, demos) -> None:
+    """Replace the demonstrations (one undo step, as a user's edits are)."""
+    w.gridworld.doc.edit("set demonstrations", demos=demos)
 
 
 def wait_run(qtbot, w, timeout: int = 30000) -> None:
-    qtbot.waitUntil(lambda: w.worker is None and w.runButton.isEnabled(), timeout=timeout)
-    qtbot.waitUntil(lambda: not w.tasks, timeout=timeout)
+    g = w.gridworld
+    qtbot.waitUntil(lambda: g.runs.worker is None and g.learn.runButton.isEnabled(), timeout=timeout)
+    qtbot.waitUntil(lambda: not g.tasks.tasks, timeout=timeout)

@@ -97,6 +97,13 @@ class Snapshot:
     elapsed: float  # seconds of computation so far
     weights: np.ndarray | None = None  # linear reward weights, when the reward is linear
 
+    def grid_of(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        """A per-state vector of this run (a visitation, say) on the (rows, cols) grid, ``fill`` on walls."""
+        floor = np.isfinite(self.reward_grid)  # the reward is finite on every floor cell, NaN on walls
+        out = np.full(self.reward_grid.shape, fill, dtype=np.float64)
+        out[floor] = values
+        return out
+
 
 def config_fields(config_type: type) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(config_type) if f.init]

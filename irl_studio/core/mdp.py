@@ -102,10 +102,19 @@ class GridMDP:
         return m
 
     def grid_values(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
-        """Scatter a per-state vector onto a (rows, cols) grid, ``fill`` on walls."""
+        """Scatter a per-state vector onto a (rows, cols) grid, ``fill`` on walls (the inverse of
+        :meth:`state_values`)."""
         out = np.full((self.rows, self.cols), fill, dtype=np.float64)
         out[self.cells[:, 0], self.cells[:, 1]] = values
         return out
+
+    def state_values(self, grid: np.ndarray) -> np.ndarray:
+        """The per-state vector (floor cells, row-major) of a (rows, cols) grid (the inverse of
+        :meth:`grid_values`)."""
+        g = np.asarray(grid)
+        if g.shape[:2] != (self.rows, self.cols):
+            raise ValueError(f"a {g.shape[0]}x{g.shape[1]} grid does not fit a {self.rows}x{self.cols} layout")
+        return g[self.cells[:, 0], self.cells[:, 1]]
 
     def state_of(self, row: int, col: int) -> int:
         if not (0 <= row < self.rows and 0 <= col < self.cols):

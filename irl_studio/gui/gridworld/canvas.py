@@ -1,6 +1,7 @@
 """The grid canvas: draws a layout (cells, objects, start and goal marks), overlays (true or learned reward,
 demonstration paths, policy arrows, rolling-out agents with trails, hover highlight), and turns mouse and keyboard
-input into cell-level signals. It edits nothing itself: the main window decides what a click means.
+input into cell-level signals. It edits nothing itself: the panels decide what a click means, by the canvas's
+``mode`` ("draw" or "demonstrate"), which the demonstrate panel sets.
 
 A :class:`QAbstractScrollArea` whose viewport receives the mouse events (as a QGraphicsView would), so
 ``cell_center(row, col)`` is in viewport coordinates. Cells are always square.
@@ -54,6 +55,7 @@ class GridCanvas(QAbstractScrollArea):
     strokeFinished = Signal()
     cellHovered = Signal(int, int)
     keyAction = Signal(str)
+    modeChanged = Signal(str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -79,11 +81,19 @@ class GridCanvas(QAbstractScrollArea):
         self.policy_actions: np.ndarray | None = None  # (rows, cols) action name index into actions, -1: none
         self.policy_strength: np.ndarray | None = None
         self.policy_action_names: tuple[str, ...] = ()
+        self.show_policy = True
         self.agents: list[tuple[int, int]] = []
         self.trails: list[list[tuple[int, int]]] = []
         self.hover: tuple[int, int] | None = None
         self._pressed = False
         self._last_drag: tuple[int, int] | None = None
+        self.mode = "draw"
+
+    def set_mode(self, mode: str) -> None:
+        """"draw" (clicks paint) or "demonstrate" (clicks walk a demonstration)."""
+        if mode != self.mode:
+            self.mode = mode
+            self.modeChanged.emit(mode)
 
     # --- model ------------------------------------------------------------------------------------------------
     def set_layout(self, layout: Layout) -> None:
@@ -216,6 +226,25 @@ class GridCanvas(QAbstractScrollArea):
             self._static = None
             self.viewport().update()
 
+    def set_show_policy(self, on: bool) -> None:
+        self.show_policy = bool(on)
+        self.invalidate()
+
+    def set_background(self, name: str) -> None:
+        """What the cells show: "layout", "true reward" or "learned reward"."""
+        if name != self.background:
+            self.background = name
+            self.refresh()
+
+    def set_current_path(self, cells: list[tuple[int, int]]) -> None:
+        """The demonstration being recorded."""
+        self.current_path = list(cells)
+        self.viewport().update()
+
+    def set_agents(self, agents: list[tuple[int, int]], trails: list[list[tuple[int, int]]]) -> None:
+        self.agents, self.trails = agents, trails
+        self.viewport().update()
+
     # --- drawing ------------------------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:
         p = QPainter(self.viewport())
@@ -306,7 +335,8 @@ class GridCanvas(QAbstractScrollArea):
 
     def _paint_policy(self, p: QPainter, cs: float) -> None:
         """Arrows in cell units, grouped by action and opacity into one path each (fast on large grids)."""
-        if self.policy_actions is None or self.policy_actions.shape != self.world.shape or cs < 5:
+        if not self.show_policy or self.policy_actions is None or self.policy_actions.shape != self.world.shape \
+                or cs < 5:
             return
         names = self.policy_action_names
         strength = self.policy_strength if self.policy_strength is not None else np.ones(self.world.shape)

@@ -1,9 +1,11 @@
-"""Background work: one :class:`RunWorker` drives one algorithm step by step in a QThread; :class:`TaskThread` runs a
-single engine call (re-optimization, rollouts, expert demonstrations) off the GUI thread.
+"""Background work: one :class:`RunWorker` drives one :class:`~irl_studio.core.steppable.Steppable` algorithm step by
+step in a QThread; :class:`TaskThread` runs a single engine call (re-optimization, rollouts, expert demonstrations)
+off the GUI thread.
 
 The run worker never floods the event loop: after each step it keeps only the latest snapshot and signals
 ``progress`` when at least ``min_interval`` seconds have passed *and* the GUI has taken the previous one
-(:meth:`RunWorker.take`). The final snapshot always arrives with ``finished``.
+(:meth:`RunWorker.take`). Every step's metrics are kept for the curves (:meth:`RunWorker.take_history`) and the
+snapshots, thinned, for scrubbing back (:attr:`RunWorker.history`). The final snapshot arrives with ``finished_run``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QThread, Signal
 
 from irl_studio import IRLStudioError
-from irl_studio.core.steppable import Cancelled
+from irl_studio.core.steppable import Cancelled, Steppable
+from irl_studio.gui.common.history import SnapshotHistory
 
 
 def limit_threads() -> None:
@@ -34,12 +37,13 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, IRLStudioError):
         return str(exc)
     if isinstance(exc, MemoryError):
-        return "out of memory: the grid or the horizon is too large for this machine"
+        return "out of memory: the problem is too large for this machine"
     return f"unexpected error ({type(exc).__name__}: {exc})"
 
 
 class RunWorker(QThread):
-    """Builds the problem and the algorithm, then steps it until done, stopped or failed.
+    """Builds the algorithm (``build()``, in the thread: building can take a while), then steps it until done,
+    stopped or failed.
 
     Signals: ``started_run(str title)``, ``progress()`` (take the latest snapshot with :meth:`take`),
     ``finished_run(object snapshot_or_None, str outcome, str message)`` with outcome ``done`` / ``stopped`` /
@@ -50,19 +54,20 @@ class RunWorker(QThread):
     progress = Signal()
     finished_run = Signal(object, str, str)
 
-    def __init__(self, build: Callable[[], Any], min_interval: float = 0.03, parent=None) -> None:
+    def __init__(self, build: Callable[[], Steppable], min_interval: float = 0.03, parent=None) -> None:
         super().__init__(parent)
         self._build = build
         self.min_interval = float(min_interval)
         self._lock = threading.Lock()
         self._latest = None
-        self._history: list[tuple[int, dict]] = []
+        self._metrics: list[tuple[int, dict]] = []
         self._pending = False
         self._stop = threading.Event()
         self._resume = threading.Event()
         self._resume.set()
         self.iteration = 0
-        self.steps_since_stop_request: int | None = None
+        self.history = SnapshotHistory()
+        self.algorithm: Steppable | None = None
 
     # --- control from the GUI thread ---------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -79,6 +84,10 @@ class RunWorker(QThread):
     def paused(self) -> bool:
         return not self._resume.is_set()
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def take(self):
         """The latest snapshot (or None); lets the worker signal again."""
         with self._lock:
@@ -88,7 +97,7 @@ class RunWorker(QThread):
     def take_history(self) -> list[tuple[int, dict]]:
         """(iteration, metrics) of every step since the last call (the curves miss no iteration)."""
         with self._lock:
-            hist, self._history = self._history, []
+            hist, self._metrics = self._metrics, []
         return hist
 
     # --- the thread --------------------------------------------------------------------------------------------
@@ -97,8 +106,9 @@ class RunWorker(QThread):
         snap = None
         try:
             algo = self._build()
+            self.algorithm = algo
             algo.cancel_check = self._stop.is_set  # Stop also ends a long step after the pass under way
-            self.started_run.emit(algo.title or algo.name)
+            self.started_run.emit(getattr(algo, "title", "") or algo.name)
             last_emit = 0.0
             while not algo.done:
                 if self._stop.is_set():
@@ -108,12 +118,11 @@ class RunWorker(QThread):
                     continue
                 snap = algo.step()
                 self.iteration = snap.iteration
-                if self._stop.is_set() and self.steps_since_stop_request is None:
-                    self.steps_since_stop_request = 1
+                self.history.offer(snap)
                 now = time.perf_counter()
                 with self._lock:
                     self._latest = snap
-                    self._history.append((snap.iteration, dict(snap.metrics)))
+                    self._metrics.append((snap.iteration, dict(snap.metrics)))
                     emit = not self._pending and now - last_emit >= self.min_interval
                     if emit:
                         self._pending = True

@@ -1,0 +1,401 @@
+"""The Demonstrate panel: record demonstrations by clicking neighbouring cells (or the arrow keys; space stays,
+Enter finishes, Escape cancels), list, highlight, replay and delete them, generate expert demonstrations from the
+true reward, open and save demonstration files. Every change of the demonstrations is an undo step."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDoubleSpinBox, QGroupBox, QHBoxLayout, QListWidget, \
+    QListWidgetItem, QMessageBox, QSpinBox, QVBoxLayout
+
+from irl_studio import IRLStudioError
+from irl_studio.core.builtin import builtin_demos
+from irl_studio.core.demos import Demos, Trajectory, check_step, expert_demos, layout_true_reward, load_demos, \
+    save_demos, validate_demos
+from irl_studio.core.layout import ACTION_DELTAS, ACTION_NAMES, GOAL, WALL
+from irl_studio.core.mdp import build_mdp
+from irl_studio.gui.common.files import ask_open, ask_save
+from irl_studio.gui.common.messages import Messages
+from irl_studio.gui.common.tasks import TaskRunner
+from irl_studio.gui.common.widgets import button, compact_spin, named, status_label
+from irl_studio.gui.gridworld.animator import MAX_AGENTS, Animator
+from irl_studio.gui.gridworld.canvas import DEMO_COLORS, GridCanvas
+from irl_studio.gui.gridworld.document import GridDocument
+
+HINT = "Demonstrating: click a start cell"
+
+
+def max_actions(horizon: int) -> int:
+    """The most actions a demonstration may take under a horizon."""
+    return horizon - 1
+
+
+def horizon_for(steps: int) -> int:
+    """The smallest horizon that lets a demonstration take ``steps`` actions."""
+    return steps + 1
+
+
+class DemoPanel(QGroupBox):
+    def __init__(self, doc: GridDocument, canvas: GridCanvas, messages: Messages, tasks: TaskRunner,
+                 animator: Animator, parent=None) -> None:
+        super().__init__("Demonstrate", parent)
+        self.setObjectName("demoGroup")
+        self.doc, self.canvas, self.messages, self.tasks, self.animator = doc, canvas, messages, tasks, animator
+        self.recording: list[tuple[int, int]] = []
+        self.recording_actions: list[str] = []
+        v = QVBoxLayout(self)
+        self.recordDemoButton = button(
+            "Record demonstrations", "recordDemoButton",
+            "Demonstration mode: click a start cell, then neighbouring cells (or arrow keys, space = stay); Enter "
+            "or reaching a goal finishes, Escape cancels", self._on_record_toggled, checkable=True)
+        v.addWidget(self.recordDemoButton)
+        self.modeLabel = status_label("modeLabel", "Mode", "Drawing")
+        v.addWidget(self.modeLabel)
+        self.demoList = named(QListWidget(), "demoList", "Demonstrations",
+                              "Select to highlight on the grid; Delete removes")
+        self.demoList.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.demoList.itemSelectionChanged.connect(self.show_demos)
+        self.demoList.setMinimumHeight(110)
+        delete = QAction("Delete demonstrations", self.demoList)
+        delete.setShortcut(QKeySequence.StandardKey.Delete)
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.triggered.connect(self.delete_demos)
+        self.demoList.addAction(delete)
+        v.addWidget(self.demoList)
+        row = QHBoxLayout()
+        row.addWidget(button("Replay", "replayDemoButton", "Animate the selected demonstrations", self.replay_demo))
+        row.addWidget(button("Delete", "deleteDemoButton", "Delete the selected demonstrations (undoable)",
+                             self.delete_demos))
+        v.addLayout(row)
+        row = QHBoxLayout()
+        self.expertCountSpin = named(QSpinBox(), "expertCountSpin", "Number of expert demonstrations",
+                                     "How many demonstrations to generate from the true reward")
+        self.expertCountSpin.setRange(1, 10000)
+        self.expertCountSpin.setValue(20)
+        self.expertKindCombo = named(QComboBox(), "expertKindCombo", "Expert kind",
+                                     "optimal: greedy in the true values; soft: maximum-entropy expert")
+        self.expertKindCombo.addItems(["optimal", "soft"])
+        self.expertBetaSpin = named(QDoubleSpinBox(), "expertBetaSpin", "Soft expert rationality beta",
+                                    "Rationality of the soft expert: pi ~ exp(beta Q). With beta 1 a soft expert on a "
+                                    "layout with a goal tends to wander (staying alive earns entropy); raise it for "
+                                    "a more decisive expert")
+        self.expertBetaSpin.setRange(0.01, 1000.0)
+        self.expertBetaSpin.setDecimals(2)
+        self.expertBetaSpin.setValue(1.0)
+        self.expertBetaSpin.setPrefix("β ")
+        self.expertBetaSpin.setEnabled(False)
+        self.expertKindCombo.currentTextChanged.connect(lambda k: self.expertBetaSpin.setEnabled(k == "soft"))
+        self.expertSeedSpin = named(QSpinBox(), "expertSeedSpin", "Expert seed",
+                                    "Seed of the expert's rollouts (same seed, same demonstrations)")
+        self.expertSeedSpin.setRange(0, 2**31 - 1)
+        self.expertSeedSpin.setPrefix("seed ")
+        compact_spin(self.expertSeedSpin, 8)
+        self.expertCountSpin.setPrefix("n ")
+        self.expertKindCombo.setMinimumContentsLength(6)
+        for w in (self.expertKindCombo, self.expertBetaSpin):
+            row.addWidget(w, 1)
+        v.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(self.expertCountSpin, 1)
+        row.addWidget(self.expertSeedSpin, 1)
+        row.addWidget(button("Generate", "generateDemosButton",
+                             "Generate expert demonstrations from the layout's true reward", self.generate_demos))
+        v.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(button("Open…", "openDemosButton", "Open a demonstrations file", self.open_demos_dialog))
+        row.addWidget(button("Save…", "saveDemosButton", "Save the demonstrations", self.save_demos_dialog))
+        row.addWidget(button("Built-in", "builtinDemosButton",
+                             "Add the built-in demonstrations of the open built-in layout", self.load_builtin_demos))
+        v.addLayout(row)
+
+        canvas.cellPressed.connect(self._on_pressed)
+        canvas.keyAction.connect(self._on_key)
+        doc.layoutChanged.connect(self._on_layout_changed)
+        doc.demosChanged.connect(self.refresh)
+        self.refresh()
+
+    # --- settings kept in sessions ------------------------------------------------------------------------------
+    def settings(self) -> dict:
+        return {"n": self.expertCountSpin.value(), "kind": self.expertKindCombo.currentText(),
+                "beta": self.expertBetaSpin.value(), "seed": self.expertSeedSpin.value()}
+
+    def apply_settings(self, s: dict) -> None:
+        from irl_studio.gui.common.widgets import clamped
+
+        if isinstance(s.get("n"), int) and not isinstance(s.get("n"), bool):
+            self.expertCountSpin.setValue(int(clamped(self.expertCountSpin, s["n"])))
+        if s.get("kind") in ("optimal", "soft"):
+            self.expertKindCombo.setCurrentText(s["kind"])
+        beta = s.get("beta")
+        if isinstance(beta, (int, float)) and not isinstance(beta, bool):  # JSON has no NaN; huge ints clamp
+            self.expertBetaSpin.setValue(float(clamped(self.expertBetaSpin, beta)))
+        if isinstance(s.get("seed"), int) and not isinstance(s.get("seed"), bool):
+            self.expertSeedSpin.setValue(int(clamped(self.expertSeedSpin, s["seed"])))
+
+    # --- the list and the canvas's paths ------------------------------------------------------------------------
+    def refresh(self, select: int | None = None) -> None:
+        self.demoList.blockSignals(True)
+        self.demoList.clear()
+        for i, tr in enumerate(self.doc.demos.trajectories):
+            a, b = tr.cells[0], tr.cells[-1]
+            item = QListWidgetItem(f"#{i + 1}: {len(tr.actions)} steps  ({a[0]},{a[1]}) → ({b[0]},{b[1]})")
+            pm = QPixmap(10, 10)
+            pm.fill(DEMO_COLORS[i % len(DEMO_COLORS)])
+            item.setIcon(QIcon(pm))
+            self.demoList.addItem(item)
+        if select is not None and 0 <= select < self.demoList.count():
+            self.demoList.setCurrentRow(select)
+        self.demoList.blockSignals(False)
+        self.show_demos()
+
+    def selected(self) -> list[int]:
+        return sorted(self.demoList.row(it) for it in self.demoList.selectedItems())
+
+    def show_demos(self) -> None:
+        sel = set(self.selected())
+        paths = []
+        few = len(self.doc.demos) <= 30
+        for i, tr in enumerate(self.doc.demos.trajectories):
+            color = QColor(DEMO_COLORS[i % len(DEMO_COLORS)])
+            if i in sel:
+                paths.append((list(tr.cells), color, 0.2))
+            elif few and not self.recordDemoButton.isChecked():
+                color.setAlpha(90)
+                paths.append((list(tr.cells), color, 0.08))
+        self.canvas.set_demo_paths(paths)
+
+    # --- recording ----------------------------------------------------------------------------------------------
+    @property
+    def is_recording(self) -> bool:
+        return self.recordDemoButton.isChecked()
+
+    def _on_record_toggled(self, on: bool) -> None:
+        if not on:
+            if len(self.recording) >= 2:
+                self.finish_demo()
+            self.cancel_recording(quiet=True)
+        self.canvas.set_mode("demonstrate" if on else "draw")
+        self.modeLabel.setText(HINT if on else "Drawing")
+        if on:
+            self.canvas.setFocus()
+            self.messages.status("Click a start cell, then neighbouring cells (or arrow keys; space = stay). "
+                                 "Enter finishes, Escape cancels.", 15000)
+        self.show_demos()
+
+    def _on_layout_changed(self) -> None:
+        # a demonstration being recorded was checked step by step against the old layout (undo can put a wall on it)
+        self.cancel_recording()
+
+    def cancel_recording(self, quiet: bool = False) -> None:
+        had = bool(self.recording)
+        self.recording, self.recording_actions = [], []
+        self.canvas.set_current_path([])
+        if self.is_recording:
+            self.modeLabel.setText(HINT)
+        if had and not quiet:
+            self.messages.status("Demonstration cancelled")
+
+    def _on_pressed(self, row: int, col: int, _button: int) -> None:
+        if self.canvas.mode == "demonstrate":
+            self.demo_click(row, col)
+
+    def demo_click(self, row: int, col: int) -> None:
+        """A click in demonstration mode: the first cell of a demonstration, or the next cell."""
+        lay = self.doc.layout
+        if not self.recording:
+            if lay.grid[row, col] == WALL:
+                self.messages.status("Start a demonstration on a floor cell, not a wall")
+                return
+            if lay.start_mask.any() and lay.grid[row, col] != "S":
+                self.messages.status("Start a demonstration on a start cell (S)")
+                return
+            if lay.grid[row, col] == GOAL:
+                self.messages.status("A demonstration cannot start on a goal")
+                return
+            self.recording, self.recording_actions = [(row, col)], []
+            self.canvas.set_current_path(self.recording)
+            self.modeLabel.setText("Demonstrating: 0 steps")
+            return
+        cur = self.recording[-1]
+        d = (row - cur[0], col - cur[1])
+        action = next((ACTION_NAMES[i] for i, dd in enumerate(ACTION_DELTAS) if dd == d), "stay")
+        self.demo_move(action, (row, col))
+
+    def demo_move(self, action: str, nxt: tuple[int, int] | None = None) -> bool:
+        """Extend the demonstration being recorded by ``action`` (to ``nxt``, default: the action's target)."""
+        if not self.recording:
+            starts = np.argwhere(self.doc.layout.start_mask)
+            if len(starts) != 1:
+                self.messages.status("Click a start cell first")
+                return False
+            self.demo_click(int(starts[0][0]), int(starts[0][1]))  # the only start cell: begin there
+        cur = self.recording[-1]
+        if nxt is None:
+            dr, dc = ACTION_DELTAS[ACTION_NAMES.index(action)]
+            nxt = (cur[0] + dr, cur[1] + dc)
+        mdp = self.doc.mdp()
+        why = check_step(mdp, cur, action, nxt)
+        if not why and len(self.recording_actions) >= max_actions(mdp.horizon):
+            if not self._offer_longer_horizon(len(self.recording_actions) + 1):
+                self.messages.status(f"Move refused: the horizon is {max_actions(mdp.horizon)} steps "
+                                     f"(Enter finishes)")
+                return False
+            mdp = self.doc.mdp()
+        if why:
+            self.messages.status(f"Move refused: {why}")
+            return False
+        self.recording.append(nxt)
+        self.recording_actions.append(action)
+        self.canvas.set_current_path(self.recording)
+        self.modeLabel.setText(f"Demonstrating: {len(self.recording_actions)} steps")
+        if mdp.terminal[mdp.state_of(*nxt)]:
+            self.finish_demo("reached the goal")
+        return True
+
+    def _offer_longer_horizon(self, steps: int) -> bool:
+        """The demonstration wants more steps than the horizon allows: offer to raise the horizon (an undo step).
+        Keeps the recording: raising the horizon changes the layout, which would otherwise cancel it."""
+        T = self.doc.layout.horizon
+        new_T = max(2 * T, horizon_for(steps))
+        ans = QMessageBox.question(
+            self, "Longer than the horizon",
+            f"This demonstration has reached the horizon of {max_actions(T)} steps.\n"
+            f"Raise the horizon to {max_actions(new_T)} steps (undoable)?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        if ans != QMessageBox.StandardButton.Yes:
+            return False
+        path, acts = self.recording, self.recording_actions
+        lay = self.doc.layout.copy()
+        lay.horizon_override = new_T
+        self.doc.set_layout(lay, "raise the horizon")
+        self.recording, self.recording_actions = path, acts
+        self.canvas.set_current_path(path)
+        self.messages.status(f"The horizon is now {max_actions(new_T)} steps")
+        return True
+
+    def finish_demo(self, why: str = "") -> None:
+        if len(self.recording) < 2:
+            self.messages.status("A demonstration needs at least one move; click a neighbouring cell")
+            return
+        tr = Trajectory(tuple(self.recording), tuple(self.recording_actions))
+        self.cancel_recording(quiet=True)
+        self.doc.add_demos([tr], "record a demonstration")
+        self.refresh(select=len(self.doc.demos) - 1)
+        self.messages.status(f"Demonstration #{len(self.doc.demos)} recorded ({len(tr.actions)} steps"
+                             + (f", {why})" if why else ")"))
+
+    def _on_key(self, name: str) -> None:
+        if not self.is_recording:
+            if name not in ("finish", "cancel"):
+                self.messages.status("The arrow keys walk a demonstration: press Record demonstrations first")
+            return
+        if name == "finish":
+            self.finish_demo()
+        elif name == "cancel":
+            self.cancel_recording()
+        else:
+            self.demo_move(name)
+
+    # --- list actions -------------------------------------------------------------------------------------------
+    def delete_demos(self) -> None:
+        rows = self.selected()
+        if not rows:
+            self.messages.status("Select demonstrations to delete")
+            return
+        n = self.doc.delete_demos(rows)
+        self.messages.status(f"Deleted {n} demonstration(s) (Undo brings them back)")
+
+    def replay_demo(self) -> None:
+        rows = self.selected() or ([0] if len(self.doc.demos) else [])
+        if not rows:
+            self.messages.status("There is no demonstration to replay")
+            return
+        if len(rows) > MAX_AGENTS:  # thousands of animated agents and trails would stall every frame
+            self.messages.status(f"Replaying the first {MAX_AGENTS} of the {len(rows)} selected demonstrations")
+            rows = rows[:MAX_AGENTS]
+        self.animator.set_paths([list(self.doc.demos.trajectories[i].cells) for i in rows], play=True)
+
+    def _fit_or_offer(self, demos: Demos) -> None:
+        """Validate against the layout; demonstrations longer than the horizon get the offer to raise it."""
+        longest = max((len(t.actions) for t in demos.trajectories), default=0)
+        if longest > max_actions(self.doc.layout.horizon):
+            validate_demos(self.doc.mdp(), demos, horizon=horizon_for(longest))  # everything else must fit first
+            if not self._offer_longer_horizon(longest):
+                raise IRLStudioError(f"the longest demonstration takes {longest} steps but the horizon is "
+                                     f"{max_actions(self.doc.layout.horizon)}; raise the horizon (T) first")
+        validate_demos(self.doc.mdp(), demos)
+
+    def load_builtin_demos(self) -> None:
+        lay = self.doc.layout
+        name = lay.extra.get("builtin") or lay.name
+        for cand in (name, str(name).replace(" ", "-")):
+            try:
+                d = builtin_demos(cand)
+                validate_demos(self.doc.mdp(), d)
+            except IRLStudioError:
+                continue
+            self.doc.add_demos(list(d.trajectories), "add the built-in demonstrations")
+            self.messages.status(f"Added {len(d)} built-in demonstrations")
+            return
+        self.messages.error("No built-in demonstrations", "There are no built-in demonstrations that fit this "
+                            "layout; open a built-in layout from the Layouts menu first")
+
+    def generate_demos(self) -> None:
+        lay = self.doc.layout.copy()
+        n, kind, beta, seed = (self.expertCountSpin.value(), self.expertKindCombo.currentText(),
+                               self.expertBetaSpin.value(), self.expertSeedSpin.value())
+        if lay.true_reward is None:
+            self.messages.error("No true reward", "Generating expert demonstrations needs a true reward: paint one "
+                                "with the True reward brush, or open a built-in layout")
+            return
+
+        def job():
+            mdp = build_mdp(lay)
+            return expert_demos(mdp, layout_true_reward(mdp, lay.true_reward), n, kind, seed, beta=beta)
+
+        def done(demos: Demos) -> None:
+            if lay != self.doc.layout:
+                self.messages.status("The layout changed while generating; demonstrations discarded")
+                return
+            self.doc.add_demos(list(demos.trajectories), f"generate {len(demos)} expert demonstrations")
+            self.messages.status(f"Generated {len(demos)} {kind} expert demonstrations")
+
+        self.tasks.run(job, done, "generating demonstrations")
+
+    # --- files --------------------------------------------------------------------------------------------------
+    def open_demos(self, path: str) -> bool:
+        try:
+            demos = load_demos(path)
+            self._fit_or_offer(demos)
+        except IRLStudioError as exc:
+            self.messages.error("Cannot open demonstrations", f"{exc}\n\nThe demonstrations must fit the open "
+                                "layout.")
+            return False
+        self.doc.add_demos(list(demos.trajectories), f"open demonstrations from {path}")
+        self.messages.status(f"Added {len(demos)} demonstrations from {path}")
+        return True
+
+    def open_demos_dialog(self) -> None:
+        path = ask_open(self, "Open demonstrations", "Demonstrations (*.json);;All files (*)")
+        if path:
+            self.open_demos(path)
+
+    def save_demos(self, path: str) -> bool:
+        try:
+            save_demos(self.doc.demos, path)
+        except IRLStudioError as exc:
+            self.messages.error("Cannot save demonstrations", str(exc))
+            return False
+        self.doc.mark_saved(["demos"])
+        self.messages.status(f"Saved {len(self.doc.demos)} demonstrations to {path}")
+        return True
+
+    def save_demos_dialog(self) -> None:
+        if not len(self.doc.demos):
+            self.messages.error("No demonstrations", "There are no demonstrations to save")
+            return
+        path = ask_save(self, "Save demonstrations", "Demonstrations (*.json)", "demos.json", ".json")
+        if path:
+            self.save_demos(path)

@@ -1,0 +1,216 @@
+"""The gridworld tab: the document, the canvas with its bar (what the cells show, policy arrows), and the panels
+around it — Draw and Demonstrate on the left, Learn and Re-optimize on the right, the Results (live views, curves,
+scrub bar) for the window's dock. The panels talk to the document, the canvas and the run controller, never to each
+other; the tab wires them and answers the window's questions (its actions, is_modified, shutdown)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+import numpy as np
+
+from irl_studio.core.builtin import DEFAULT, builtin_demos, builtin_layout, builtin_names
+from irl_studio.core.layout import WALL
+from irl_studio.core.layout_tools import cell_name
+from irl_studio.gui.common.messages import Messages
+from irl_studio.gui.common.run_controller import RunController
+from irl_studio.gui.common.tasks import TaskRunner
+from irl_studio.gui.common.widgets import named, side_panel, status_label
+from irl_studio.gui.gridworld.animator import Animator
+from irl_studio.gui.gridworld.canvas import GridCanvas
+from irl_studio.gui.gridworld.demo_panel import DemoPanel
+from irl_studio.gui.gridworld.document import GridDocument
+from irl_studio.gui.gridworld.draw_panel import DrawPanel
+from irl_studio.gui.gridworld.files import GridFiles
+from irl_studio.gui.gridworld.learn_panel import LearnPanel
+from irl_studio.gui.gridworld.results_panel import ResultsPanel
+from irl_studio.gui.gridworld.watch_panel import WatchPanel
+
+BACKGROUNDS = ("layout", "true reward", "learned reward")
+
+
+class GridworldTab(QWidget):
+    """``titleChanged()`` when the file or the modified state changes; ``fileOpened(path)`` for recent files."""
+
+    title = "Gridworld"
+    titleChanged = Signal()
+    fileOpened = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "gridworldTab", "Gridworld")
+        self.messages = Messages(self)
+        # the first minute: the built-in example with its demonstrations, so that Run shows IRL working at once
+        layout = builtin_layout(DEFAULT)
+        layout.extra.setdefault("builtin", DEFAULT)
+        self.doc = GridDocument(layout, builtin_demos(DEFAULT), self)
+        self.canvas = GridCanvas()
+        self.runs = RunController(self)
+        self.tasks = TaskRunner(self.messages, self)
+        self.animator = Animator(self.canvas, self)
+
+        self.draw = DrawPanel(self.doc, self.canvas, self.messages)
+        self.demo = DemoPanel(self.doc, self.canvas, self.messages, self.tasks, self.animator)
+        self.learn = LearnPanel(self.doc, self.runs, self.messages)
+        self.watch = WatchPanel(self.doc, self.canvas, self.runs, self.tasks, self.animator, self.messages)
+        self.results = ResultsPanel(self.doc, self.canvas, self.runs)
+        self.files = GridFiles(self, self.doc, self.messages, self.settings, self.apply_settings, self._before_open,
+                               self.demo.open_demos, lambda: self.runs.running)
+        self.files.pathChanged.connect(self.titleChanged)
+        self.files.fileOpened.connect(self.fileOpened)
+        self.doc.modifiedChanged.connect(lambda _m: self.titleChanged.emit())
+
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        outer.addWidget(self.splitter)
+        self.splitter.addWidget(side_panel([self.draw, self.demo], "drawDemoPanel", "Draw and demonstrate"))
+        self.splitter.addWidget(self._centre())
+        self.splitter.addWidget(side_panel([self.learn, self.watch], "learnPanel", "Learn, re-optimize and watch"))
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([250, 600, 260])
+
+        self.hoverLabel = status_label("hoverLabel", "Cell under the mouse")
+        self.hoverLabel.setMinimumWidth(420)
+        self.canvas.cellHovered.connect(self._on_hover)
+        self.doc.layoutChanged.connect(lambda: self.canvas.set_layout(self.doc.layout))
+        self.runs.runningChanged.connect(self._on_running)
+        self.canvas.set_layout(self.doc.layout)
+        self.results._on_result()
+        self._make_actions()
+
+    def _centre(self) -> QWidget:
+        centre = QWidget()
+        cv = QVBoxLayout(centre)
+        cv.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.canvasShowCombo = named(QComboBox(), "canvasShowCombo", "Canvas background",
+                                     "What the cells show: their type, the true reward, or the learned reward (shown "
+                                     "by itself while a run goes)")
+        self.canvasShowCombo.addItems(list(BACKGROUNDS))
+        self.canvasShowCombo.setMinimumContentsLength(14)
+        self.canvasShowCombo.currentTextChanged.connect(self._on_background)
+        bar.addWidget(QLabel("Show:"))
+        bar.addWidget(self.canvasShowCombo)
+        self.showArrowsCheck = named(QCheckBox("Policy arrows"), "showArrowsCheck", "Show policy arrows",
+                                     "Arrows of the (soft-)optimal policy under the learned reward")
+        self.showArrowsCheck.setChecked(True)
+        self.showArrowsCheck.toggled.connect(self.canvas.set_show_policy)
+        bar.addWidget(self.showArrowsCheck)
+        bar.addStretch(1)
+        cv.addLayout(bar)
+        cv.addWidget(self.canvas, 1)
+        return centre
+
+    # --- the canvas bar -----------------------------------------------------------------------------------------
+    def _on_background(self, text: str) -> None:
+        self.canvas.set_background(text)
+
+    def _on_running(self, running: bool) -> None:
+        if running:  # watching the reward converge is the point: the canvas shows it (the user can switch back)
+            self.canvasShowCombo.setCurrentText("learned reward")
+
+    def _on_hover(self, row: int, col: int) -> None:
+        lay = self.doc.layout
+        if row < 0 or not lay.in_bounds(row, col):
+            self.hoverLabel.setText("")
+            return
+        parts = [f"row {row}, col {col}", cell_name(lay.grid[row, col])]
+        objs = [o for o in lay.objects if o.cell == (row, col)]
+        if objs:
+            parts.append(f"object {objs[0].inner}/{objs[0].outer}")
+        if lay.grid[row, col] != WALL:
+            if lay.true_reward is not None:
+                parts.append(f"true {lay.true_reward[row, col]:+.3g}")
+            grid = self.canvas.learned_grid
+            if grid is not None and grid.shape == lay.shape:
+                v = grid[row, col]
+                parts.append(f"learned {v:+.3g}" if np.isfinite(v) else "learned –")
+        self.hoverLabel.setText("  ·  ".join(parts))
+
+    # --- what the window asks of a tab --------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        def act(text, name, slot, shortcut=None) -> QAction:
+            a = QAction(text, self)
+            a.setObjectName(name)
+            if shortcut is not None:
+                a.setShortcut(shortcut)
+            a.triggered.connect(lambda _c=False: slot())
+            return a
+
+        f = self.files
+        self.file_actions = [
+            act("New", "actionNew", self.draw.clear_grid, QKeySequence.StandardKey.New),
+            act("Open…", "actionOpen", f.open_dialog, QKeySequence.StandardKey.Open),
+            act("Save layout", "actionSaveLayout", f.save_layout_dialog, QKeySequence.StandardKey.Save),
+            act("Save layout as…", "actionSaveLayoutAs", lambda: f.save_layout_dialog(True)),
+            None,
+            act("Open session…", "actionOpenSession", f.open_session_dialog),
+            act("Save session…", "actionSaveSession", f.save_session_dialog, QKeySequence("Ctrl+Shift+S")),
+            None,
+            act("Open demonstrations…", "actionOpenDemos", self.demo.open_demos_dialog),
+            act("Save demonstrations…", "actionSaveDemos", self.demo.save_demos_dialog),
+            act("Export reward…", "actionExportReward", self.learn.export_reward_dialog, QKeySequence("Ctrl+E")),
+        ]
+        self.builtin_actions = []
+        for name in builtin_names():
+            a = QAction(name, self)
+            a.setObjectName(f"builtin_{name}")
+            a.triggered.connect(lambda _c=False, n=name: self.files.open_builtin(n))
+            self.builtin_actions.append(a)
+
+    @property
+    def undo_stack(self):
+        return self.doc.undo_stack
+
+    def display_name(self) -> str:
+        return self.files.display_name
+
+    def is_modified(self) -> bool:
+        return self.doc.is_modified()
+
+    def can_open(self, path: str) -> bool:
+        return self.files.can_open(path)
+
+    def open_file(self, path: str) -> bool:
+        return self.files.open_file(path)
+
+    def save_all_dialog(self) -> bool:
+        """Save the tab's work (the close prompt's Save)."""
+        return self.files.save_session_dialog(ask=self.files.session_path is None)
+
+    def results_widget(self) -> QWidget:
+        return self.results
+
+    def status_widgets(self) -> list[QWidget]:
+        return [self.hoverLabel]
+
+    def settings(self) -> dict:
+        return {**self.learn.settings(), **self.watch.settings(), "expert": self.demo.settings()}
+
+    def apply_settings(self, s: dict) -> None:
+        self.learn.apply_settings(s)
+        self.watch.apply_settings(s)
+        if isinstance(s.get("expert"), dict):
+            self.demo.apply_settings(s["expert"])
+
+    def _before_open(self) -> None:
+        self.demo.cancel_recording(quiet=True)
+        self.watch.clear()
+        self.runs.forget()
+
+    def busy(self) -> bool:
+        return self.runs.running or self.tasks.busy
+
+    def shutdown(self) -> None:
+        """Stop the run and every background task and timer; wait for their threads."""
+        self.animator.stop()
+        self.results.curves_timer.stop()
+        self.runs.shutdown()
+        self.tasks.shutdown()
