@@ -20,6 +20,13 @@ ALGORITHMS: dict[str, type[IRLAlgorithm]] = {
 }
 
 
+def build_tabular(name: str, layout, demos, features: str, config, seed: int) -> IRLAlgorithm:
+    """Build algorithm ``name`` on a layout and demonstrations (validated here, with clear errors). A module-level
+    function, so that ``functools.partial(build_tabular, ...)`` is a picklable build spec for a worker process."""
+    cls = get_algorithm(name)
+    return cls(Problem.from_layout(layout, demos, features), config, seed)
+
+
 def get_algorithm(name: str) -> type[IRLAlgorithm]:
     try:
         return ALGORITHMS[name]
@@ -27,4 +34,4 @@ def get_algorithm(name: str) -> type[IRLAlgorithm]:
         raise AlgorithmError(f"unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}") from None
 
 
-__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "Snapshot", "get_algorithm"]
+__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "Snapshot", "build_tabular", "get_algorithm"]

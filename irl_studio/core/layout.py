@@ -161,9 +161,26 @@ class Layout:
         return ["".join(row) for row in self.grid]
 
     def __eq__(self, other: object) -> bool:
+        """Equal when they save to the same file (the true reward compared on floor cells, non-finite as none).
+        Array comparisons, not the file's lists: the editor compares layouts on every change."""
         if not isinstance(other, Layout):
             return NotImplemented
-        return layout_to_dict(self) == layout_to_dict(other)
+        if (self.name, self.slip, self.discount, self.horizon_override, tuple(self.actions), self.macrocell) != \
+                (other.name, other.slip, other.discount, other.horizon_override, tuple(other.actions),
+                 other.macrocell):
+            return False
+        if self.grid.shape != other.grid.shape or not np.array_equal(self.grid, other.grid):
+            return False
+        if self.objects != other.objects or self.extra != other.extra:
+            return False
+        if (self.true_reward is None) != (other.true_reward is None):
+            return False
+        if self.true_reward is None:
+            return True
+        floor = self.grid != WALL
+        a, b = np.asarray(self.true_reward, float), np.asarray(other.true_reward, float)
+        ka, kb = floor & np.isfinite(a), floor & np.isfinite(b)
+        return bool(np.array_equal(ka, kb) and np.array_equal(a[ka], b[kb]))
 
 
 # --- the file format -----------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The desktop app (PySide6 + pyqtgraph). ``MainWindow`` is imported lazily so that the PNG renderer can be used
+"""The desktop app (PySide6). ``MainWindow`` is imported lazily so that the PNG renderer can be used
 without loading the widgets."""
 
 from __future__ import annotations

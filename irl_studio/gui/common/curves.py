@@ -1,15 +1,22 @@
 """Training curves against the iteration, one small plot per series; which series a tab shows is a parameter
-(the gridworld: objective / log-likelihood, feature gap, EVD; the plane: discriminator loss, accuracy, true
-return). Plots keep their place whether they have data or not (nothing moves during a run); they stack in one
-column when narrow and stand side by side when wide. Redrawn at most every ``min_interval`` seconds."""
+(the gridworld: log-likelihood, feature gap, EVD; the plane: discriminator loss, accuracy, true return).
+
+Drawn with QPainter, not a plotting library: a curve with a few ticks is all they need, and a repaint costs about a
+millisecond however long the run (the points are thinned to the plot's width), so the curves never stall the event
+loop. Plots keep their place whether they have data or not (nothing moves during a run); they stack in one column
+when narrow and stand side by side when wide. Redrawn at most every ``min_interval`` seconds during a run.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
-import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from irl_studio.gui.common.format import fmt
 
@@ -22,56 +29,123 @@ class Series:
     metrics: tuple[str, ...]  # the first of these metric keys present in a step is plotted
 
 
-class IterationAxis(pg.AxisItem):
-    """Integer ticks, few enough not to overlap on a small plot (1-2-5 steps, labels at least ~45 px apart)."""
-
-    def tickValues(self, minVal, maxVal, size):
-        span = maxVal - minVal
-        if span <= 0 or not np.isfinite(span):
-            return [(1.0, [round(minVal)])]
-        n = max(2, int(size // 45))
-        raw = span / n
-        mag = 10 ** np.floor(np.log10(max(raw, 1e-12)))
-        step = next((m * mag for m in (1, 2, 5, 10) if m * mag >= raw), 10 * mag)
-        step = max(1.0, step)
-        first = np.ceil(minVal / step) * step
-        return [(step, list(np.arange(first, maxVal + step * 1e-9, step)))]
-
-    def tickStrings(self, values, scale, spacing):
-        return [str(int(round(v))) for v in values]
+def nice_ticks(lo: float, hi: float, n: int, integer: bool = False) -> list[float]:
+    """At most about ``n`` round tick values (1-2-5 steps) between lo and hi."""
+    span = hi - lo
+    if not (math.isfinite(span) and span > 0):
+        return [lo] if math.isfinite(lo) else []
+    raw = span / max(n, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    if integer:
+        step = max(1.0, round(step))
+    first = math.ceil(lo / step - 1e-9) * step
+    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
 
 
-class ValueAxis(pg.AxisItem):
-    def tickStrings(self, values, scale, spacing):
-        return [fmt(v * scale, 3) for v in values]
+class CurvePlot(QWidget):
+    """One series: a polyline over (iteration, value) with round ticks on both axes."""
+
+    def __init__(self, series: Series, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.series = series
+        self.setObjectName(f"curve_{series.key}")
+        self.setAccessibleName(series.title)
+        self.xs = np.zeros(0)
+        self.ys = np.zeros(0)
+        self.setMinimumSize(150, 90)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.font_small = QFont(self.font())
+        self.font_small.setPixelSize(10)
+
+    def set_data(self, xs, ys) -> None:
+        self.xs, self.ys = np.asarray(xs, float), np.asarray(ys, float)
+        self.update()
+
+    def _ranges(self) -> tuple[float, float, float, float]:
+        x0, x1 = float(self.xs[0]), float(self.xs[-1])
+        if x1 - x0 < 1:
+            x0, x1 = x0 - 0.5, x0 + 0.5
+        y0, y1 = float(self.ys.min()), float(self.ys.max())
+        if y1 - y0 < 1e-9 * max(1.0, abs(y1)):  # a flat series: a sensible range, not 1e-15 wide ticks
+            pad = max(abs(y1) * 0.05, 1e-3)
+            y0, y1 = y0 - pad, y1 + pad
+        pad = (y1 - y0) * 0.06
+        return x0, x1, y0 - pad, y1 + pad
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        try:
+            p.fillRect(self.rect(), QColor("white"))
+            fm_h = 12
+            p.setFont(self.font_small)
+            p.setPen(QColor(30, 30, 30))
+            p.drawText(QRectF(0, 1, self.width(), fm_h + 2), int(Qt.AlignmentFlag.AlignHCenter), self.series.title)
+            left, right, top, bottom = 48, 8, fm_h + 6, 18
+            plot = QRectF(left, top, max(self.width() - left - right, 10), max(self.height() - top - bottom, 10))
+            p.setPen(QPen(QColor(160, 160, 160), 1))
+            p.drawRect(plot)
+            if self.xs.size == 0:
+                p.setPen(QColor(150, 150, 150))
+                p.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), "no data yet")
+                return
+            x0, x1, y0, y1 = self._ranges()
+
+            def X(x):
+                return plot.left() + (x - x0) / (x1 - x0) * plot.width()
+
+            def Y(y):
+                return plot.bottom() - (y - y0) / (y1 - y0) * plot.height()
+
+            p.setPen(QColor(60, 60, 60))
+            for t in nice_ticks(x0, x1, max(2, int(plot.width() // 55)), integer=True):
+                x = X(t)
+                p.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 3))
+                p.drawText(QRectF(x - 30, plot.bottom() + 3, 60, 14), int(Qt.AlignmentFlag.AlignHCenter),
+                           str(int(round(t))))
+            for t in nice_ticks(y0, y1, max(2, int(plot.height() // 28))):
+                y = Y(t)
+                p.drawLine(QPointF(plot.left() - 3, y), QPointF(plot.left(), y))
+                p.drawText(QRectF(0, y - 7, left - 5, 14), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                           fmt(t, 3))
+            # thin to about two points per pixel column (a million iterations draw as fast as a hundred)
+            n = self.xs.size
+            stride = max(1, n // max(int(2 * plot.width()), 1))
+            xs, ys = self.xs[::stride], self.ys[::stride]
+            if xs[-1] != self.xs[-1]:
+                xs, ys = np.append(xs, self.xs[-1]), np.append(ys, self.ys[-1])
+            color = QColor(self.series.color)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.setClipRect(plot.adjusted(-3, -3, 3, 3))
+            p.setPen(QPen(color, 2))
+            p.drawPolyline(QPolygonF([QPointF(X(a), Y(b)) for a, b in zip(xs, ys)]))
+            if n <= 40:  # dots while there are few points (a single point is otherwise invisible)
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(color)
+                for a, b in zip(xs, ys):
+                    p.drawEllipse(QPointF(X(a), Y(b)), 2.5, 2.5)
+        finally:
+            p.end()
 
 
-class CurvesView(pg.GraphicsLayoutWidget):
+class CurvesView(QWidget):
     min_interval = 0.25  # seconds between redraws during a run
 
     def __init__(self, series: list[Series], object_name: str = "curvesView", columns: int | None = None,
-                 parent=None) -> None:
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setAccessibleName("Training curves")
         self.series = list(series)
-        self.plots: dict[str, pg.PlotItem] = {}
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.plots = {s.key: CurvePlot(s) for s in self.series}
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(4)
         self.fixed_columns = columns
         self.columns = 0
-        for s in self.series:
-            p = pg.PlotItem(axisItems={"bottom": IterationAxis("bottom"), "left": ValueAxis("left")})
-            p.setTitle(s.title, size="9pt")
-            p.showGrid(x=True, y=True, alpha=0.25)
-            p.setMenuEnabled(False)
-            p.hideButtons()
-            p.getAxis("left").setWidth(46)
-            p.setMouseEnabled(False, False)
-            self.plots[s.key] = p
-            self.curves[s.key] = p.plot([], [], pen=pg.mkPen(s.color, width=2))
-        self._arrange(columns or len(self.series))
+        self._arrange(columns or 1)
         self.reset()
-        self.setMinimumHeight(130)
+        self.setMinimumHeight(100)
 
     def _arrange(self, columns: int) -> None:
         """Place the plots in ``columns`` columns (wide: side by side; narrow: stacked)."""
@@ -79,21 +153,22 @@ class CurvesView(pg.GraphicsLayoutWidget):
         if columns == self.columns:
             return
         self.columns = columns
-        self.ci.clear()
+        for s in self.series:
+            self.grid.removeWidget(self.plots[s.key])
         for i, s in enumerate(self.series):
-            self.ci.addItem(self.plots[s.key], row=i // columns, col=i % columns)
+            self.grid.addWidget(self.plots[s.key], i // columns, i % columns)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if getattr(self, "fixed_columns", 0) is None:  # (pyqtgraph resizes during its own __init__)
-            self._arrange(max(1, self.width() // 230))
+        if self.fixed_columns is None:
+            self._arrange(max(1, self.width() // 260))
 
     def reset(self) -> None:
         self.data: dict[str, tuple[list[float], list[float]]] = {s.key: ([], []) for s in self.series}
         self._drawn_at = 0.0
         self._dirty = False
-        for c in self.curves.values():
-            c.setData([], [])
+        for plot in self.plots.values():
+            plot.set_data([], [])
 
     @property
     def dirty(self) -> bool:
@@ -130,17 +205,4 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._drawn_at = time.perf_counter()
         for s in self.series:
             xs, ys = self.data[s.key]
-            plot = self.plots[s.key]
-            if not xs:
-                continue
-            few = len(xs) <= 40  # dots while there are few points (a single point is otherwise invisible)
-            self.curves[s.key].setData(xs, ys, symbol="o" if few else None, symbolSize=5, symbolBrush=s.color,
-                                       symbolPen=None)
-            lo, hi = min(ys), max(ys)
-            vb = plot.getViewBox()
-            if hi - lo < 1e-6 * max(1.0, abs(hi)):  # a flat series: a sensible range, not 1e-15 wide ticks
-                pad = max(abs(hi) * 0.05, 1e-3)
-                vb.setYRange(lo - pad, hi + pad, padding=0)
-            else:
-                vb.enableAutoRange(axis="y")
-            vb.setXRange(min(xs[0], xs[-1] - 1), max(xs[-1], xs[0] + 1), padding=0.02)
+            self.plots[s.key].set_data(xs, ys)

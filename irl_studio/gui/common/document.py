@@ -47,6 +47,7 @@ class Document(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._saved: dict[str, Any] = {}
+        self._differs: dict[str, bool] = {}  # per field: not as saved
         self._modified = False
 
     # --- for subclasses -----------------------------------------------------------------------------------------
@@ -61,9 +62,10 @@ class Document(QObject):
 
     # --- editing ------------------------------------------------------------------------------------------------
     def changed(self, names: set[str]) -> None:
-        """Fields changed (by an edit, undo, redo or a live stroke): tell the views, then re-derive "modified"."""
+        """Fields changed (by an edit, undo, redo or a live stroke): tell the views, then re-derive "modified" (of
+        the fields that changed: the others are as they were)."""
         self.emit_fields(names)
-        self._update_modified()
+        self._update_modified(names)
 
     def apply_fields(self, values: dict[str, Any]) -> None:
         for k, v in values.items():
@@ -93,21 +95,24 @@ class Document(QObject):
             setattr(self, k, self.copy_field(k, v))
         if saved:
             self._saved = {k: self.copy_field(k, getattr(self, k)) for k in self.FIELDS}
-        self.changed(set(values))
+        self.changed(set(self.FIELDS) if saved else set(values))
 
     # --- unsaved work -------------------------------------------------------------------------------------------
     def is_modified(self, fields: Iterable[str] | None = None) -> bool:
         names = self.FIELDS if fields is None else tuple(fields)
-        return any(not self.same(k, getattr(self, k), self._saved.get(k)) for k in names)
+        return any(self._differs.get(k, True) for k in names)
 
     def mark_saved(self, fields: Iterable[str] | None = None) -> None:
         """``fields`` (default: all) are now as saved on disk."""
-        for k in (self.FIELDS if fields is None else tuple(fields)):
+        names = set(self.FIELDS if fields is None else fields)
+        for k in names:
             self._saved[k] = self.copy_field(k, getattr(self, k))
-        self._update_modified()
+        self._update_modified(names)
 
-    def _update_modified(self) -> None:
+    def _update_modified(self, names: Iterable[str] | None = None) -> None:
+        for k in (self.FIELDS if names is None else names):
+            self._differs[k] = not self.same(k, getattr(self, k), self._saved.get(k))
         m = self.is_modified()
         if m != self._modified:
             self._modified = m
-        self.modifiedChanged.emit(m)
+            self.modifiedChanged.emit(m)

@@ -1,25 +1,26 @@
-"""A heatmap with its colour bar beside it (pyqtgraph): a grid of values drawn as an image with square cells, either
-as a gridworld draws it (row 0 at the top, one unit per cell) or over a rectangle of the plane (y up), with optional
-overlays (wall segments, paths) drawn on top. It draws; it computes nothing but colours."""
+"""A heatmap with its colour bar beside it, drawn with QPainter: a grid of values as an image with square cells,
+either as a gridworld draws it (row 0 at the top, one unit per cell) or over a rectangle of the plane (y up, axes in
+plane units), with overlays (wall segments, paths) on top. Setting values recolours one small image; a repaint is
+a scaled image, a cached colour bar and a few labels, about a millisecond (a plotting library's scene repainted the
+whole window once per view, 10-20 ms each, measured in scripts/bench_gui.py). It draws; it computes nothing but
+colours."""
 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from irl_studio.gui.colors import diverging_lut, diverging_rgb, sequential_lut, sequential_rgb, symmetric_limit
+from irl_studio.gui.common.format import fmt
 
-pg.setConfigOptions(antialias=True, background="w", foreground="k")
-
-
-def colormap(lut: np.ndarray) -> pg.ColorMap:
-    return pg.ColorMap(np.linspace(0.0, 1.0, len(lut)), lut)
+BAR_W, LABEL_W, TITLE_H, PAD = 10, 44, 16, 4
 
 
 def stable_top(top: float, previous: float | None) -> float:
     """A colour range's top rounded up to 1, 1.5, 2, 3, 5 or 7 x 10^k and kept while the data stay between 40 % and
-    100 % of it: during a run the colour bar (whose axis is costly to redraw) moves only now and then."""
+    100 % of it: during a run the colour bar does not flicker with every snapshot."""
     if previous is not None and 0.4 * previous <= top <= previous:
         return previous
     exp = np.floor(np.log10(top))
@@ -29,105 +30,194 @@ def stable_top(top: float, previous: float | None) -> float:
     return float(top)
 
 
-class HeatmapView(pg.GraphicsLayoutWidget):
+class HeatmapView(QWidget):
     """``kind``: ``diverging`` (centred on zero, symmetric limits) or ``sequential`` (0 .. top).
-    ``extent`` (xmin, xmax, ymin, ymax) with ``y_up``: a map over the plane, values[i][j] at (x[j], y[i]); without:
-    a grid, row 0 at the top."""
+    ``extent`` (xmin, xmax, ymin, ymax) with ``y_up``: a map over the plane, values[i][j] at (x[j], y[i]) with row 0
+    at ymin; without: a grid, row 0 at the top, cell (r, c) covering [c, c+1] x [r, r+1]."""
 
     def __init__(self, object_name: str, title: str, kind: str = "diverging", extent=None, y_up: bool = False,
                  axes: bool = False, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setAccessibleName(title)
-        self.kind = kind
-        self.title = title
-        self.extent = extent
-        self.plot = self.addPlot(row=0, col=0)
-        self.plot.setTitle(title, size="9pt")
-        if not axes:
-            self.plot.hideAxis("left")
-            self.plot.hideAxis("bottom")
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        self.plot.setMenuEnabled(False)
-        vb = self.plot.getViewBox()
-        vb.setAspectLocked(True)
-        vb.invertY(not y_up)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.plot.addItem(self.image)
-        lut = diverging_lut() if kind == "diverging" else sequential_lut()
-        self.bar = pg.ColorBarItem(values=(-1, 1) if kind == "diverging" else (0, 1), colorMap=colormap(lut),
-                                   interactive=False, width=10, colorMapMenu=False)
-        self.addItem(self.bar, row=0, col=1)
-        self.ci.layout.setColumnStretchFactor(0, 20)
-        self.ci.layout.setColumnStretchFactor(1, 0)
-        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.kind, self.title, self.extent, self.y_up, self.axes = kind, title, extent, y_up, axes
         self.values: np.ndarray | None = None
-        self._levels: tuple[float, float] | None = None
-        self._overlays: dict[str, list[pg.PlotDataItem]] = {}
+        self._image: QImage | None = None
+        self._levels: tuple[float, float] = (-1.0, 1.0) if kind == "diverging" else (0.0, 1.0)
+        lut = diverging_lut() if kind == "diverging" else sequential_lut()
+        bar = np.ascontiguousarray(np.repeat(lut[::-1, None, :], BAR_W, axis=1))
+        self._bar = QImage(bar.data, BAR_W, len(lut), 3 * BAR_W, QImage.Format.Format_RGB888).copy()
+        self._overlays: dict[str, tuple[list[tuple[np.ndarray, np.ndarray]], QPen, str | None]] = {}
+        self._cache: QPixmap | None = None
+        self.font_small = QFont(self.font())
+        self.font_small.setPixelSize(10)
         self.setMinimumSize(150, 130)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def _set_levels(self, lo: float, hi: float) -> None:
-        """Move the colour bar only when its range changes noticeably (its axis is costly to redraw)."""
-        old = self._levels
-        if old is None or abs(old[0] - lo) > 0.02 * (abs(old[0]) + 1e-12) or \
-                abs(old[1] - hi) > 0.02 * (abs(old[1]) + 1e-12):
-            self._levels = (lo, hi)
-            self.bar.setLevels(values=(lo, hi))
-
+    # --- data ---------------------------------------------------------------------------------------------------
     def clear_values(self) -> None:
         self.values = None
-        self.image.clear()
+        self._image = None
+        self._changed()
 
     def set_values(self, grid: np.ndarray, limit: float | None = None) -> None:
         """Draw ``grid`` (NaN: walls). ``limit``: symmetric limit (diverging) or top (sequential)."""
         grid = np.asarray(grid, dtype=np.float64)
+        prev = self._levels[1] if self.values is not None else None
         self.values = grid
         if limit is not None and not np.isfinite(limit):
             limit = None
-        prev = self._levels[1] if self._levels is not None else None
         if self.kind == "diverging":
             lim = symmetric_limit(grid) if limit is None else max(float(limit), 1e-12)
             lim = stable_top(lim if np.isfinite(lim) and lim < 1e300 else 1.0, prev)
             rgb = diverging_rgb(grid, lim)
-            self._set_levels(-lim, lim)
+            self._levels = (-lim, lim)
         else:
             finite = grid[np.isfinite(grid)]
             top = (float(finite.max()) if finite.size else 1.0) if limit is None else float(limit)
             top = stable_top(top if 1e-12 < top < 1e300 else 1.0, prev)
             rgb = sequential_rgb(grid, top)
-            self._set_levels(0.0, top)
+            self._levels = (0.0, top)
+        if self.y_up:
+            rgb = rgb[::-1]  # row 0 is the bottom of the map
+        rgb = np.ascontiguousarray(rgb)
         rows, cols = grid.shape
-        first = self.image.image is None or self.image.image.shape[:2] != (rows, cols)
-        self.image.setImage(np.ascontiguousarray(rgb), autoLevels=False, levels=(0, 255))
-        if first:
-            if self.extent is None:
-                self.image.setRect(0, 0, cols, rows)
-                self.plot.getViewBox().setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
-            else:
-                self.set_extent(self.extent)
+        self._image = QImage(rgb.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888).copy()
+        self._changed()
 
     def set_extent(self, extent) -> None:
         """The rectangle (xmin, xmax, ymin, ymax) the values cover (a map over the plane)."""
         self.extent = tuple(float(v) for v in extent)
-        x0, x1, y0, y1 = self.extent
-        self.image.setRect(x0, y0, x1 - x0, y1 - y0)
-        self.plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        self._changed()
 
     def set_overlay(self, key: str, paths: list[tuple[np.ndarray, np.ndarray]], color="k", width: float = 2.0,
                     style=None, symbol: str | None = None) -> None:
-        """Lines drawn on top of the map (``paths``: (xs, ys) each; in cell units or plane units), replacing the
-        previous overlay of that ``key``. Items are reused, so redrawing every frame allocates nothing new."""
-        items = self._overlays.setdefault(key, [])
-        pen = pg.mkPen(color, width=width, style=style) if style is not None else pg.mkPen(color, width=width)
-        while len(items) < len(paths):
-            item = pg.PlotDataItem([], [])
-            item.setZValue(10)
-            self.plot.addItem(item)
-            items.append(item)
-        for item, (xs, ys) in zip(items, paths):
-            item.setData(np.asarray(xs, float), np.asarray(ys, float), pen=pen, symbol=symbol, symbolSize=6,
-                         symbolBrush=color, symbolPen=None)
-        for item in items[len(paths):]:
-            item.setData([], [])
+        """Lines drawn on top of the map, in data units (cells, or plane units), replacing the overlay ``key``;
+        ``width`` in pixels; ``symbol`` "o" puts a dot at each point."""
+        pen = QPen(QColor(color if color != "k" else "black"), width)
+        if style is not None:
+            pen.setStyle(style)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        self._overlays[key] = ([(np.asarray(x, float), np.asarray(y, float)) for x, y in paths], pen, symbol)
+        self._changed()
+
+    def _changed(self) -> None:
+        self._cache = None
+        self.update()
+
+    # --- geometry -----------------------------------------------------------------------------------------------
+    def data_rect(self) -> tuple[float, float, float, float]:
+        if self.extent is not None:
+            return self.extent
+        rows, cols = self.values.shape if self.values is not None else (1, 1)
+        return 0.0, float(cols), 0.0, float(rows)
+
+    def plot_rect(self) -> QRectF:
+        """The pixels the map covers (its aspect kept: square cells)."""
+        left = PAD + (LABEL_W if self.axes else 0)
+        bottom = PAD + (14 if self.axes else 0)
+        avail = QRectF(left, TITLE_H + PAD, self.width() - left - BAR_W - LABEL_W - 2 * PAD,
+                       self.height() - TITLE_H - PAD - bottom)
+        x0, x1, y0, y1 = self.data_rect()
+        w, h = max(x1 - x0, 1e-12), max(y1 - y0, 1e-12)
+        scale = max(min(avail.width() / w, avail.height() / h), 1e-6)
+        pw, ph = w * scale, h * scale
+        return QRectF(avail.left() + (avail.width() - pw) / 2, avail.top() + (avail.height() - ph) / 2, pw, ph)
+
+    def to_pixel(self, x: float, y: float) -> QPointF:
+        """Data coordinates to widget pixels."""
+        r = self.plot_rect()
+        x0, x1, y0, y1 = self.data_rect()
+        px = r.left() + (x - x0) / (x1 - x0) * r.width()
+        fy = (y - y0) / (y1 - y0)
+        py = r.bottom() - fy * r.height() if self.y_up else r.top() + fy * r.height()
+        return QPointF(px, py)
+
+    # --- drawing ------------------------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        self._cache = None
+        super().resizeEvent(event)
+
+    def paintEvent(self, event) -> None:
+        if self._cache is None or self._cache.size() != self.size() * self.devicePixelRatioF():
+            self._cache = self._render()
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._cache)
+        p.end()
+
+    def _render(self) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        pm = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
+        pm.setDevicePixelRatio(ratio)
+        pm.fill(QColor("white"))
+        p = QPainter(pm)
+        try:
+            p.setFont(self.font_small)
+            p.setPen(QColor(30, 30, 30))
+            title = QFont(self.font())
+            title.setPixelSize(12)
+            p.setFont(title)
+            p.drawText(QRectF(0, 0, self.width(), TITLE_H), int(Qt.AlignmentFlag.AlignHCenter), self.title)
+            p.setFont(self.font_small)
+            r = self.plot_rect()
+            if self._image is None:
+                p.setPen(QPen(QColor(200, 200, 200), 1, Qt.PenStyle.DashLine))
+                p.drawRect(r)
+                p.setPen(QColor(150, 150, 150))
+                p.drawText(r, int(Qt.AlignmentFlag.AlignCenter), "no run yet")
+            else:
+                p.drawImage(r, self._image)
+                self._draw_overlays(p)
+                if self.axes:
+                    self._draw_axes(p, r)
+            self._draw_bar(p, r)
+        finally:
+            p.end()
+        return pm
+
+    def _draw_bar(self, p: QPainter, r: QRectF) -> None:
+        bx = r.right() + PAD + 2
+        bar = QRectF(bx, r.top(), BAR_W, r.height())
+        p.drawImage(bar, self._bar)
+        p.setPen(QColor(120, 120, 120))
+        p.drawRect(bar)
+        lo, hi = self._levels
+        p.setPen(QColor(40, 40, 40))
+        ticks = (hi, 0.0, lo) if self.kind == "diverging" else (hi, hi / 2, 0.0)
+        for i, v in enumerate(ticks):
+            y = r.top() + i / (len(ticks) - 1) * r.height()
+            p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3, y))
+            p.drawText(QRectF(bar.right() + 5, y - 7, LABEL_W, 14),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), fmt(v, 2))
+
+    def _draw_axes(self, p: QPainter, r: QRectF) -> None:
+        x0, x1, y0, y1 = self.data_rect()
+        p.setPen(QColor(60, 60, 60))
+        for v in (x0, (x0 + x1) / 2, x1):
+            pt = self.to_pixel(v, y0)
+            p.drawText(QRectF(pt.x() - 25, r.bottom() + 2, 50, 12), int(Qt.AlignmentFlag.AlignHCenter), fmt(v, 2))
+        for v in (y0, (y0 + y1) / 2, y1):
+            pt = self.to_pixel(x0, v)
+            p.drawText(QRectF(r.left() - LABEL_W - 2, pt.y() - 7, LABEL_W - 2, 14),
+                       int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), fmt(v, 2))
+
+    def _draw_overlays(self, p: QPainter) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setClipRect(self.plot_rect())
+        for paths, pen, symbol in self._overlays.values():
+            p.setPen(pen)
+            for xs, ys in paths:
+                if xs.size == 0:
+                    continue
+                poly = QPolygonF([self.to_pixel(a, b) for a, b in zip(xs, ys)])
+                if poly.size() > 1:
+                    p.drawPolyline(poly)
+                if symbol:
+                    p.save()
+                    p.setPen(Qt.PenStyle.NoPen)
+                    p.setBrush(pen.color())
+                    for i in range(poly.size()):
+                        p.drawEllipse(poly.at(i), pen.widthF() + 1.5, pen.widthF() + 1.5)
+                    p.restore()
+        p.setClipping(False)

@@ -1,16 +1,20 @@
-"""Background work: one :class:`RunWorker` drives one :class:`~irl_studio.core.steppable.Steppable` algorithm step by
-step in a QThread; :class:`TaskThread` runs a single engine call (re-optimization, rollouts, expert demonstrations)
-off the GUI thread.
+"""Background work. A :class:`RunWorker` (a QThread) drives one run: it hands a picklable build spec to a worker
+*process* (:mod:`irl_studio.runner`, so the algorithm never holds the window's GIL), relays its snapshots and
+metrics as Qt signals, and passes Pause / Stop on through shared events. :class:`TaskThread` runs a single short
+engine call (re-optimization, rollouts, expert demonstrations) off the GUI thread.
 
-The run worker never floods the event loop: after each step it keeps only the latest snapshot and signals
-``progress`` when at least ``min_interval`` seconds have passed *and* the GUI has taken the previous one
-(:meth:`RunWorker.take`). Every step's metrics are kept for the curves (:meth:`RunWorker.take_history`) and the
-snapshots, thinned, for scrubbing back (:attr:`RunWorker.history`). The final snapshot arrives with ``finished_run``.
+The run worker never floods the event loop: the worker process sends a snapshot at most every 30 ms and only once
+the GUI has taken the previous one (:meth:`RunWorker.take`); every step's metrics arrive for the curves
+(:meth:`RunWorker.take_history`), the snapshots, thinned, for scrubbing back (:attr:`RunWorker.history`). The final
+snapshot arrives with ``finished_run``. Worker processes are kept in a small pool and reused (the first is started,
+and warmed up with the algorithms' imports, when the window opens); when a process cannot be started the run goes
+on in this thread, with the same protocol.
 """
 
 from __future__ import annotations
 
-import sys
+import atexit
+import multiprocessing as mp
 import threading
 import time
 import traceback
@@ -19,31 +23,114 @@ from typing import Any, Callable
 from PySide6.QtCore import QThread, Signal
 
 from irl_studio import IRLStudioError
-from irl_studio.core.steppable import Cancelled, Steppable
+from irl_studio.core.steppable import Steppable
 from irl_studio.gui.common.history import SnapshotHistory
+from irl_studio.runner import describe_error, drive, limit_threads, serve, warm_up
+
+KILL_AFTER = 3.0  # seconds after Stop before a worker process that does not answer is terminated
 
 
-def limit_threads() -> None:
-    """Keep numeric libraries to one thread so the GUI thread is never starved."""
-    torch = sys.modules.get("torch")
-    if torch is not None:
+class WorkerProcess:
+    """A process that runs :func:`irl_studio.runner.serve`, with its pipe and its three shared events."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.cancel, self.resume, self.taken = ctx.Event(), ctx.Event(), ctx.Event()
+        self.proc = ctx.Process(target=serve, args=(child, self.cancel, self.resume, self.taken), daemon=True,
+                                name="irl-studio worker")
+        self.proc.start()
+        child.close()
+        self.conn.send(("call", warm_up))
+        self.warming = True
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.is_alive()
+
+    def wait_ready(self, stop: threading.Event) -> bool:
+        """Wait for the warm-up to finish (False if the process died or ``stop`` was set meanwhile)."""
+        while self.warming:
+            if stop.is_set() or not self.alive:
+                return False
+            if self.conn.poll(0.05):
+                self.conn.recv()
+                self.warming = False
+        return True
+
+    def close(self) -> None:
         try:
-            torch.set_num_threads(1)
-        except RuntimeError:
+            if self.alive:
+                self.conn.send(("quit",))
+                self.proc.join(1.0)
+        except (OSError, BrokenPipeError, ValueError):
             pass
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(1.0)
+        self.conn.close()
 
 
-def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, IRLStudioError):
-        return str(exc)
-    if isinstance(exc, MemoryError):
-        return "out of memory: the problem is too large for this machine"
-    return f"unexpected error ({type(exc).__name__}: {exc})"
+class _Pool:
+    """Idle worker processes, reused run after run; all closed at exit."""
+
+    def __init__(self) -> None:
+        self._idle: list[WorkerProcess] = []
+        self._all: list[WorkerProcess] = []
+        self._lock = threading.Lock()
+        self.disabled = False
+        atexit.register(self.close_all)
+
+    def acquire(self) -> WorkerProcess | None:
+        with self._lock:
+            while self._idle:
+                p = self._idle.pop()
+                if p.alive:
+                    return p
+            if self.disabled:
+                return None
+        try:
+            p = WorkerProcess()
+        except (OSError, RuntimeError, ValueError) as exc:  # no processes here: runs go on in threads
+            print(f"irl-studio: runs go on in the window's process ({exc})")
+            self.disabled = True
+            return None
+        with self._lock:
+            self._all.append(p)
+        return p
+
+    def release(self, p: WorkerProcess) -> None:
+        with self._lock:
+            if p.alive:
+                self._idle.append(p)
+
+    def discard(self, p: WorkerProcess) -> None:
+        with self._lock:
+            if p in self._all:
+                self._all.remove(p)
+        p.close()
+
+    def prewarm(self) -> None:
+        """Start one process now, so that the first Run does not wait for it."""
+        with self._lock:
+            if self._idle or self.disabled:
+                return
+        p = self.acquire()
+        if p is not None:
+            self.release(p)
+
+    def close_all(self) -> None:
+        with self._lock:
+            procs, self._all, self._idle = list(self._all), [], []
+        for p in procs:
+            p.close()
+
+
+pool = _Pool()
 
 
 class RunWorker(QThread):
-    """Builds the algorithm (``build()``, in the thread: building can take a while), then steps it until done,
-    stopped or failed.
+    """Runs ``build()`` (a picklable callable returning a Steppable) to the end, stopped or failed.
 
     Signals: ``started_run(str title)``, ``progress()`` (take the latest snapshot with :meth:`take`),
     ``finished_run(object snapshot_or_None, str outcome, str message)`` with outcome ``done`` / ``stopped`` /
@@ -54,44 +141,61 @@ class RunWorker(QThread):
     progress = Signal()
     finished_run = Signal(object, str, str)
 
-    def __init__(self, build: Callable[[], Steppable], min_interval: float = 0.03, parent=None) -> None:
+    def __init__(self, build: Callable[[], Steppable], min_interval: float = 0.03, in_process: bool = True,
+                 parent=None) -> None:
         super().__init__(parent)
         self._build = build
         self.min_interval = float(min_interval)
+        self.in_process = in_process
         self._lock = threading.Lock()
         self._latest = None
         self._metrics: list[tuple[int, dict]] = []
         self._pending = False
         self._stop = threading.Event()
-        self._resume = threading.Event()
-        self._resume.set()
+        self._paused = False
+        self._proc: WorkerProcess | None = None
+        self._local = None  # (cancel, resume, taken) events of an in-thread run
         self.iteration = 0
         self.history = SnapshotHistory()
-        self.algorithm: Steppable | None = None
 
     # --- control from the GUI thread ---------------------------------------------------------------------------
+    def _events(self):
+        return (self._proc.cancel, self._proc.resume, self._proc.taken) if self._proc is not None else self._local
+
     def request_stop(self) -> None:
         self._stop.set()
-        self._resume.set()
+        ev = self._events()
+        if ev is not None:
+            ev[0].set()
+            ev[1].set()
 
     def pause(self) -> None:
-        self._resume.clear()
+        self._paused = True
+        ev = self._events()
+        if ev is not None:
+            ev[1].clear()
 
     def resume(self) -> None:
-        self._resume.set()
+        self._paused = False
+        ev = self._events()
+        if ev is not None:
+            ev[1].set()
 
     @property
     def paused(self) -> bool:
-        return not self._resume.is_set()
+        return self._paused
 
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
     def take(self):
-        """The latest snapshot (or None); lets the worker signal again."""
+        """The latest snapshot (or None); lets the worker send the next one."""
         with self._lock:
             snap, self._latest, self._pending = self._latest, None, False
+        ev = self._events()
+        if ev is not None:
+            ev[2].set()
         return snap
 
     def take_history(self) -> list[tuple[int, dict]]:
@@ -100,47 +204,100 @@ class RunWorker(QThread):
             hist, self._metrics = self._metrics, []
         return hist
 
+    # --- messages from the run ---------------------------------------------------------------------------------
+    def _handle(self, msg: tuple) -> bool:
+        """One message of the run; True when it was the last."""
+        kind = msg[0]
+        if kind == "started":
+            self.started_run.emit(msg[1])
+        elif kind == "metrics":
+            with self._lock:
+                self._metrics.extend(msg[1])
+            if msg[1]:
+                self.iteration = msg[1][-1][0]
+        elif kind == "snapshot":
+            snap = msg[1]
+            self.history.offer(snap)
+            self.iteration = snap.iteration
+            with self._lock:
+                self._latest = snap
+                emit = not self._pending
+                self._pending = True
+            if emit:
+                self.progress.emit()
+        elif kind == "finished":
+            snap, outcome, message = msg[1], msg[2], msg[3]
+            if snap is not None:
+                self.history.offer(snap)
+                self.iteration = snap.iteration
+            self.finished_run.emit(snap, outcome, message)
+            return True
+        return False
+
     # --- the thread --------------------------------------------------------------------------------------------
     def run(self) -> None:
-        limit_threads()
-        snap = None
+        proc = pool.acquire() if self.in_process else None
+        if proc is None:
+            self._run_here()
+            return
+        self._proc = proc
+        healthy = True
         try:
-            algo = self._build()
-            self.algorithm = algo
-            algo.cancel_check = self._stop.is_set  # Stop also ends a long step after the pass under way
-            self.started_run.emit(getattr(algo, "title", "") or algo.name)
-            last_emit = 0.0
-            while not algo.done:
-                if self._stop.is_set():
-                    break
-                if not self._resume.is_set():
-                    self._resume.wait()
-                    continue
-                snap = algo.step()
-                self.iteration = snap.iteration
-                self.history.offer(snap)
-                now = time.perf_counter()
-                with self._lock:
-                    self._latest = snap
-                    self._metrics.append((snap.iteration, dict(snap.metrics)))
-                    emit = not self._pending and now - last_emit >= self.min_interval
-                    if emit:
-                        self._pending = True
-                if emit:
-                    last_emit = now
-                    self.progress.emit()
-        except Cancelled:  # stopped inside a step: the last snapshot stands
-            self.finished_run.emit(snap, "stopped", "stopped")
-            return
-        except Exception as exc:  # noqa: BLE001 - every failure ends the run with a message, never a crash
-            if not isinstance(exc, IRLStudioError):
-                traceback.print_exc()
-            self.finished_run.emit(snap, "failed", describe_error(exc))
-            return
-        if self._stop.is_set() and (snap is None or not snap.done):
-            self.finished_run.emit(snap, "stopped", "stopped")
-        else:
-            self.finished_run.emit(snap, "done", snap.status if snap is not None else "done")
+            healthy = self._run_in(proc)
+        except Exception as exc:  # noqa: BLE001 - a broken pipe, an unpicklable spec: a message, never a crash
+            traceback.print_exc()
+            healthy = False
+            self.finished_run.emit(self._latest, "failed", describe_error(exc))
+        finally:
+            self._proc = None
+            pool.release(proc) if healthy else pool.discard(proc)
+
+    def _run_in(self, proc: WorkerProcess) -> bool:
+        """Drive the run in ``proc``; False when the process must not be reused."""
+        proc.cancel.clear()
+        proc.resume.set()
+        proc.taken.set()
+        if self._paused:
+            proc.resume.clear()
+        if not proc.wait_ready(self._stop):
+            if not proc.alive:
+                self.finished_run.emit(None, "failed", "the worker process could not start")
+                return False
+            self.finished_run.emit(None, "stopped", "stopped")
+            return True
+        if self._stop.is_set():
+            self.finished_run.emit(None, "stopped", "stopped")
+            return True
+        proc.conn.send(("run", self._build))
+        stop_at = None
+        while True:
+            if self._stop.is_set():
+                proc.cancel.set()
+                proc.resume.set()
+                stop_at = stop_at or time.perf_counter()
+            if proc.conn.poll(0.02):
+                if self._handle(proc.conn.recv()):
+                    return True
+            elif not proc.alive:
+                self.finished_run.emit(self._latest, "failed",
+                                       f"the worker process ended unexpectedly (exit code {proc.proc.exitcode})")
+                return False
+            elif stop_at is not None and time.perf_counter() - stop_at > KILL_AFTER:
+                self.finished_run.emit(self._latest, "stopped", "stopped (the worker did not answer and was ended)")
+                return False
+
+    def _run_here(self) -> None:
+        """No worker process: the same protocol in this thread."""
+        cancel, resume, taken = threading.Event(), threading.Event(), threading.Event()
+        resume.set()
+        taken.set()
+        if self._paused:
+            resume.clear()
+        self._local = (cancel, resume, taken)
+        if self._stop.is_set():
+            cancel.set()
+        limit_threads()
+        drive(self._build, self._handle, cancel, resume, taken, self.min_interval)
 
 
 class TaskThread(QThread):

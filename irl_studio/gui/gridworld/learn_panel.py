@@ -4,6 +4,7 @@ snapshot of a run becomes the document's learned result."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QSpinBox, QVBoxLayout, QWidget
 
 from irl_studio import IRLStudioError
-from irl_studio.algorithms import ALGORITHMS, Problem
+from irl_studio.algorithms import ALGORITHMS, build_tabular
 from irl_studio.core.demos import Demos
 from irl_studio.core.features import FEATURE_SETS
 from irl_studio.core.layout_tools import goal_reachable
@@ -144,9 +145,7 @@ class LearnPanel(QGroupBox):
         features = self.featuresCombo.currentData()
         seed = self.seedSpin.value()
 
-        def build():
-            return cls(Problem.from_layout(layout, demos, features), config, seed)
-
+        build = partial(build_tabular, name, layout, demos, features, config, seed)  # picklable: a worker process
         self.run_layout = layout
         self.run_settings = {"algorithm": name, "features": features, "seed": seed,
                              "params": self.paramForm.values()}
