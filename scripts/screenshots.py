@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    ap.add_argument("--width", type=int, default=1600)
-    ap.add_argument("--height", type=int, default=960)
+    ap.add_argument("--width", type=int, default=1400)
+    ap.add_argument("--height", type=int, default=900)
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -61,36 +61,37 @@ def main(argv: list[str] | None = None) -> int:
         return w
 
     def shoot(w: MainWindow, name: str) -> None:
-        pump(0.2)
+        pump(0.3)
         path = out / f"{name}.png"
         w.grab().save(str(path))
         print(f"wrote {path}")
 
     def done(w: MainWindow) -> None:
-        w.undo_stack.setClean()
-        w.demos_dirty = w.result_dirty = False
+        w.gridworld.doc.mark_saved()
         w.close()
         w.deleteLater()
         pump(0.1)
 
     # 1. editing: the terrain layout, its true reward on the canvas, a stroke of walls, the hover read-out
     w = window()
+    g = w.gridworld
     w.open_layout("terrain")
-    w.tool_buttons["wall"].setChecked(True)
-    w._stroke_before = w.world.copy()
+    g.draw.tool_buttons["wall"].setChecked(True)
+    g.doc.begin_stroke()
     for c in range(3, 8):
-        w.apply_tool(5, c)
-    w._on_stroke_finished()
-    w.canvasShowCombo.setCurrentText("true reward")
-    w.canvas.hover = (2, 9)
-    w._on_hover(2, 9)
+        g.draw.apply_tool(5, c)
+    g.doc.end_stroke("paint wall")
+    g.canvasShowCombo.setCurrentText("true reward")
+    g.canvas.hover = (2, 9)
+    g._on_hover(2, 9)
     shoot(w, "editing")
     done(w)
 
     # 2. demonstrating: two recorded demonstrations and one in progress
     w = window()
+    g = w.gridworld
     w.open_layout("four-rooms")
-    w.recordDemoButton.setChecked(True)
+    g.demo.recordDemoButton.setChecked(True)
     paths = [
         [(1, 1), (2, 1), (3, 1), (3, 2), (3, 3), (3, 4), (3, 5), (3, 6), (3, 7), (3, 8), (3, 9), (4, 9), (5, 9),
          (6, 9), (7, 9), (8, 9), (9, 9), (10, 9), (10, 10), (10, 11), (11, 11)],
@@ -100,47 +101,45 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for path in paths:
         for r, c in path:
-            w.demo_click(r, c)
-    w.demo_click(3, 6)  # into nothing: a jump, refused with a message in the status bar
+            g.demo.demo_click(r, c)
+    g.demo.demo_click(3, 6)  # into nothing: a jump, refused with a message in the status bar
     shoot(w, "demonstrating")
     done(w)
 
-    # 3. learning: MaxEnt on the 21x21 maze with its demonstrations, paused mid-run
+    # 3. learning: MaxEnt on the 21x21 maze with its demonstrations, paused mid-run, scrubbed back a little
     w = window()
+    g = w.gridworld
     w.open_layout("maze")
-    w.set_demos(Demos(builtin_demos("maze").trajectories))
-    w.select_algorithm("maxent")
-    w.set_param("optimizer", "adam")
-    w.set_param("learning_rate", "0.05")
-    w.set_param("max_iterations", 400)
-    w.canvasShowCombo.setCurrentText("learned reward")
-    w.run()
-    pump(until=lambda: w.snapshot is not None and w.snapshot.iteration >= 40)
-    w.pauseButton.setChecked(True)
-    pump(0.3)
-    w._on_progress()
+    g.doc.edit("demonstrations", demos=Demos(builtin_demos("maze").trajectories))
+    g.learn.select_algorithm("maxent")
+    g.learn.paramForm.set_value("optimizer", "adam")
+    g.learn.paramForm.set_value("learning_rate", "0.05")
+    g.learn.paramForm.set_value("max_iterations", 400)
+    g.learn.run()
+    pump(until=lambda: g.runs.last_snapshot is not None and g.runs.last_snapshot.iteration >= 40)
+    g.learn.pauseButton.setChecked(True)
+    pump(0.5)
     shoot(w, "learning")
-    w.stop()
-    pump(until=lambda: w.worker is None and not w.tasks)
+    g.runs.stop()
+    pump(until=lambda: not g.runs.running and not g.tasks.busy)
     done(w)
 
     # 4. rollout: learned on four rooms with terrain/goal features, a door closed afterwards, re-optimized
     w = window()
-    w.open_layout("four-rooms")
-    w.set_demos(Demos(builtin_demos("four-rooms").trajectories))
-    w.select_algorithm("maxent")
-    w.featuresCombo.setCurrentIndex(w.featuresCombo.findData("terrain"))
-    w.run()
-    pump(until=lambda: w.worker is None and not w.tasks)
-    w.tool_buttons["wall"].setChecked(True)
-    w._stroke_before = w.world.copy()
-    w.apply_tool(3, 6)
-    w._on_stroke_finished()
-    w.agentsSpin.setValue(4)
-    w.reoptimize()
-    pump(until=lambda: w._plan is not None and not w.tasks)
+    g = w.gridworld
+    g.learn.select_algorithm("maxent")
+    g.learn.featuresCombo.setCurrentIndex(g.learn.featuresCombo.findData("terrain"))
+    g.learn.run()
+    pump(until=lambda: not g.runs.running and not g.tasks.busy)
+    g.draw.tool_buttons["wall"].setChecked(True)
+    g.doc.begin_stroke()
+    g.draw.apply_tool(3, 6)
+    g.doc.end_stroke("paint wall")
+    g.watch.agentsSpin.setValue(4)
+    g.watch.reoptimize()
+    pump(until=lambda: g.watch.plan is not None and not g.tasks.busy)
     for _ in range(9):
-        w.anim_step()
+        g.animator.step()
     shoot(w, "rollout")
     done(w)
     return 0

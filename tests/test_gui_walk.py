@@ -126,7 +126,7 @@ def test_no_event_loop_stall_over_whole_runs(qtbot, window):
     g.learn.run()  # the first run (the worker process may still be importing)
     wait_run(qtbot, w)
     worst = []
-    for attempt in range(2):  # a shared machine can be busy once: the second attempt must be clean then
+    for attempt in range(3):  # a shared machine can be busy now and then: one clean attempt of three
         ticks: list[float] = []
         timer = QTimer()
         timer.setInterval(10)

@@ -275,10 +275,16 @@ class RunWorker(QThread):
                 proc.cancel.set()
                 proc.resume.set()
                 stop_at = stop_at or time.perf_counter()
-            if proc.conn.poll(0.02):
-                if self._handle(proc.conn.recv()):
+            try:
+                ready = proc.conn.poll(0.02)
+                msg = proc.conn.recv() if ready else None
+            except (EOFError, OSError):  # the process is gone (killed, crashed in native code)
+                ready, msg = False, None
+            if msg is not None:
+                if self._handle(msg):
                     return True
-            elif not proc.alive:
+            elif not proc.alive or ready is False and proc.proc.exitcode is not None:
+                proc.proc.join(1.0)
                 self.finished_run.emit(self._latest, "failed",
                                        f"the worker process ended unexpectedly (exit code {proc.proc.exitcode})")
                 return False

@@ -11,39 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeyEvent, QPainter, QPainterPath, QPen, QPixmap, \
-    QPolygonF
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QAbstractScrollArea
 
-from irl_studio.core.layout import GOAL, START, TERRAIN_CHARS, WALL, Layout
+from irl_studio.core.layout import GOAL, START, WALL, Layout
 from irl_studio.gui.colors import diverging_rgb
-
-FLOOR_RGB = (236, 236, 230)
-WALL_RGB = (52, 54, 62)
-START_RGB = (200, 230, 255)
-GOAL_RGB = (255, 226, 140)
-TERRAIN_RGB = [(166, 206, 227), (178, 223, 138), (251, 154, 153), (253, 191, 111), (202, 178, 214),
-               (255, 255, 153), (177, 89, 40), (31, 120, 180), (51, 160, 44), (227, 26, 28)]
-OBJECT_COLORS = [QColor(c) for c in ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628",
-                                     "#f781bf", "#999999", "#111111", "#ffff33")]
-DEMO_COLORS = [QColor(c) for c in ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-                                   "#17becf")]
-# screen offsets of the actions stay, up, down, left, right
-_ARROW = {"stay": (0, 0), "up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
-
-
-def layout_rgb(layout: Layout) -> np.ndarray:
-    """(rows, cols, 3) uint8 colours of the cell types."""
-    g = layout.grid
-    rgb = np.empty(g.shape + (3,), dtype=np.uint8)
-    rgb[:] = FLOOR_RGB
-    for k, ch in enumerate(TERRAIN_CHARS):
-        rgb[g == ch] = TERRAIN_RGB[k]
-    rgb[g == START] = START_RGB
-    rgb[g == GOAL] = GOAL_RGB
-    rgb[g == WALL] = WALL_RGB
-    return rgb
-
+from irl_studio.gui.gridworld.painting import DEMO_COLORS, TERRAIN_RGB, WALL_RGB, layout_rgb, paint_objects, \
+    paint_path, policy_image, polygon  # noqa: F401 (re-exported: the panels draw with these colours)
 
 class GridCanvas(QAbstractScrollArea):
     """Signals carry cells; ``cellPressed(row, col, button)``, ``cellDragged(row, col)``, ``strokeFinished()``,
@@ -207,7 +181,7 @@ class GridCanvas(QAbstractScrollArea):
     def set_demo_paths(self, paths: list[tuple[list[tuple[int, int]], QColor, float]]) -> None:
         """Demonstration paths to draw: (cells, colour, width in cells)."""
         self.demo_paths = paths
-        self._demo_polys = [(_polygon(path), color, width) for path, color, width in paths]
+        self._demo_polys = [(polygon(path), color, width) for path, color, width in paths]
         self.invalidate()
 
     def set_policy(self, actions: np.ndarray | None, strength: np.ndarray | None = None,
@@ -273,7 +247,7 @@ class GridCanvas(QAbstractScrollArea):
             p.translate(self.origin())
             p.scale(cs, cs)
             if self.current_path:
-                self._paint_path(p, _polygon(self.current_path), QColor("#d62728"), 0.22, head=True)
+                paint_path(p, polygon(self.current_path), QColor("#d62728"), 0.22, head=True)
             self._paint_agents(p)
             if self.hover is not None:
                 p.resetTransform()
@@ -309,10 +283,10 @@ class GridCanvas(QAbstractScrollArea):
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             p.translate(o)
             p.scale(cs, cs)
-            self._paint_objects(p)
+            paint_objects(p, self.world.objects)
             self._paint_policy(p, cs)
             for poly, color, width in self._demo_polys:
-                self._paint_path(p, poly, color, width)
+                paint_path(p, poly, color, width)
         finally:
             p.end()
         return pm
@@ -331,94 +305,24 @@ class GridCanvas(QAbstractScrollArea):
                 p.setPen(QColor(250, 250, 250) if dark else QColor(40, 40, 40))
                 p.drawText(self.cell_rect(int(r), int(c)), int(Qt.AlignmentFlag.AlignCenter), ch)
 
-    def _paint_objects(self, p: QPainter) -> None:
-        p.setPen(Qt.PenStyle.NoPen)
-        for obj in self.world.objects:
-            c = QPointF(obj.cell[1] + 0.5, obj.cell[0] + 0.5)
-            p.setBrush(QBrush(OBJECT_COLORS[obj.outer % len(OBJECT_COLORS)]))
-            p.drawEllipse(c, 0.38, 0.38)
-            p.setBrush(QBrush(OBJECT_COLORS[obj.inner % len(OBJECT_COLORS)]))
-            p.drawEllipse(c, 0.2, 0.2)
-
     def _paint_policy(self, p: QPainter, cs: float) -> None:
-        """Arrows of the policy (the painter in cell units). One small glyph per action and opacity, drawn once, then
-        tiled over the grid with numpy into one image: a 64 x 64 grid of arrows draws in a few milliseconds (one
-        vector path per arrow took 70-300 ms)."""
+        """Arrows of the policy (the painter in cell units), when the cells are large enough to show them."""
         if not self.show_policy or self.policy_actions is None or self.policy_actions.shape != self.world.shape \
                 or cs < 5:
             return
         rows, cols = self.world.shape
         k = max(4, int(round(cs * self.viewport().devicePixelRatioF())))  # glyph side in device pixels
-        glyphs = self._glyphs(self.policy_action_names, k)  # (A * 5 + 1, k, k, 4), the last one empty
-        strength = self.policy_strength if self.policy_strength is not None else np.ones(self.world.shape)
-        level = np.clip(np.round(np.clip(strength, 0, 1) * 4), 0, 4).astype(np.int64)
-        acts = self.policy_actions.astype(np.int64)
-        index = np.where(acts >= 0, acts * 5 + level, len(glyphs) - 1)
-        tiles = glyphs[index]  # (rows, cols, k, k, 4)
-        img = np.ascontiguousarray(tiles.transpose(0, 2, 1, 3, 4).reshape(rows * k, cols * k, 4))
-        qimg = QImage(img.data, cols * k, rows * k, 4 * cols * k, QImage.Format.Format_ARGB32_Premultiplied)
+        img = policy_image(self.policy_actions, self.policy_strength, self.policy_action_names, k)
         p.save()
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        p.drawImage(QRectF(0, 0, cols, rows), qimg)
+        p.drawImage(QRectF(0, 0, cols, rows), img)
         p.restore()
-
-    def _glyphs(self, names: tuple[str, ...], k: int) -> np.ndarray:
-        key = (names, k)
-        if getattr(self, "_glyph_key", None) != key:
-            out = np.zeros((len(names) * 5 + 1, k, k, 4), dtype=np.uint8)
-            L, h = 0.36, 0.16
-            for a, name in enumerate(names):
-                dx, dy = _ARROW[name]
-                for lv in range(5):
-                    img = QImage(k, k, QImage.Format.Format_ARGB32_Premultiplied)
-                    img.fill(0)
-                    g = QPainter(img)
-                    g.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-                    g.scale(k, k)
-                    color = QColor(15, 15, 15, int(70 + 185 * lv / 4))
-                    if dx == 0 and dy == 0:
-                        g.setPen(Qt.PenStyle.NoPen)
-                        g.setBrush(color)
-                        g.drawEllipse(QPointF(0.5, 0.5), 0.1, 0.1)
-                    else:
-                        tx, ty = 0.5 + dx * L, 0.5 + dy * L
-                        g.setPen(QPen(color, max(1.0 / k, 0.07)))
-                        g.drawLine(QPointF(0.5 - dx * L * 0.7, 0.5 - dy * L * 0.7), QPointF(tx, ty))
-                        g.setPen(Qt.PenStyle.NoPen)
-                        g.setBrush(color)
-                        g.drawPolygon(QPolygonF([QPointF(tx, ty),
-                                                 QPointF(tx - dx * h - dy * h * 0.8, ty - dy * h - dx * h * 0.8),
-                                                 QPointF(tx - dx * h + dy * h * 0.8, ty - dy * h + dx * h * 0.8)]))
-                    g.end()
-                    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
-                    out[a * 5 + lv] = buf.reshape(k, img.bytesPerLine())[:, :4 * k].reshape(k, k, 4)
-            self._glyph_key, self._glyph_atlas = key, out
-        return self._glyph_atlas
-
-    def _paint_path(self, p: QPainter, poly: QPolygonF, color: QColor, width: float, head: bool = False) -> None:
-        """A path in cell units (the painter is scaled to cells)."""
-        if poly.isEmpty():
-            return
-        pen = QPen(color, max(width, 0.06))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        p.setPen(pen)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        if poly.size() > 1:
-            p.drawPolyline(poly)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(color)
-        p.drawEllipse(poly.at(0), 0.18, 0.18)
-        if head:
-            p.setBrush(QColor("white"))
-            p.setPen(QPen(color, 0.08))
-            p.drawEllipse(poly.at(poly.size() - 1), 0.28, 0.28)
 
     def _paint_agents(self, p: QPainter) -> None:
         for i, trail in enumerate(self.trails):
             color = QColor(DEMO_COLORS[i % len(DEMO_COLORS)])
             color.setAlpha(140)
-            self._paint_path(p, _polygon(trail), color, 0.12)
+            paint_path(p, polygon(trail), color, 0.12)
         for i, (r, c) in enumerate(self.agents):
             p.setPen(QPen(QColor("white"), 0.06))
             p.setBrush(DEMO_COLORS[i % len(DEMO_COLORS)])
@@ -428,11 +332,6 @@ class GridCanvas(QAbstractScrollArea):
         cs = self.cell_size()
         o = self.origin()
         return QRectF(o.x(), o.y(), cs * self.world.cols, cs * self.world.rows).toRect()
-
-
-def _polygon(cells) -> QPolygonF:
-    """Cell centres in cell units (x = col + 0.5, y = row + 0.5)."""
-    return QPolygonF([QPointF(c + 0.5, r + 0.5) for r, c in cells])
 
 
 def _line(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:

@@ -12,10 +12,9 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDoubleSpinBox, QGro
 
 from irl_studio import IRLStudioError
 from irl_studio.core.builtin import builtin_demos
-from irl_studio.core.demos import Demos, Trajectory, check_step, expert_demos, layout_true_reward, load_demos, \
-    save_demos, validate_demos
-from irl_studio.core.layout import ACTION_DELTAS, ACTION_NAMES, GOAL, WALL
+from irl_studio.core.demos import Demos, expert_demos, layout_true_reward, load_demos, save_demos, validate_demos
 from irl_studio.core.mdp import build_mdp
+from irl_studio.core.recording import Recorder, action_between, horizon_for, max_actions
 from irl_studio.gui.common.files import ask_open, ask_save
 from irl_studio.gui.common.messages import Messages
 from irl_studio.gui.common.tasks import TaskRunner
@@ -27,14 +26,6 @@ from irl_studio.gui.gridworld.document import GridDocument
 HINT = "Demonstrating: click a start cell"
 
 
-def max_actions(horizon: int) -> int:
-    """The most actions a demonstration may take under a horizon."""
-    return horizon - 1
-
-
-def horizon_for(steps: int) -> int:
-    """The smallest horizon that lets a demonstration take ``steps`` actions."""
-    return steps + 1
 
 
 class DemoPanel(QGroupBox):
@@ -43,8 +34,7 @@ class DemoPanel(QGroupBox):
         super().__init__("Demonstrate", parent)
         self.setObjectName("demoGroup")
         self.doc, self.canvas, self.messages, self.tasks, self.animator = doc, canvas, messages, tasks, animator
-        self.recording: list[tuple[int, int]] = []
-        self.recording_actions: list[str] = []
+        self.rec = Recorder()
         v = QVBoxLayout(self)
         self.recordDemoButton = button(
             "Record demonstrations", "recordDemoButton",
@@ -173,7 +163,7 @@ class DemoPanel(QGroupBox):
 
     def _on_record_toggled(self, on: bool) -> None:
         if not on:
-            if len(self.recording) >= 2:
+            if len(self.rec.cells) >= 2:
                 self.finish_demo()
             self.cancel_recording(quiet=True)
         self.canvas.set_mode("demonstrate" if on else "draw")
@@ -188,9 +178,14 @@ class DemoPanel(QGroupBox):
         # a demonstration being recorded was checked step by step against the old layout (undo can put a wall on it)
         self.cancel_recording()
 
+    @property
+    def recording(self) -> list[tuple[int, int]]:
+        """The cells of the demonstration being recorded (empty: none)."""
+        return self.rec.cells
+
     def cancel_recording(self, quiet: bool = False) -> None:
-        had = bool(self.recording)
-        self.recording, self.recording_actions = [], []
+        had = bool(self.rec)
+        self.rec.clear()
         self.canvas.set_current_path([])
         if self.is_recording:
             self.modeLabel.setText(HINT)
@@ -203,54 +198,41 @@ class DemoPanel(QGroupBox):
 
     def demo_click(self, row: int, col: int) -> None:
         """A click in demonstration mode: the first cell of a demonstration, or the next cell."""
-        lay = self.doc.layout
-        if not self.recording:
-            if lay.grid[row, col] == WALL:
-                self.messages.status("Start a demonstration on a floor cell, not a wall")
+        if not self.rec:
+            why = Recorder.why_not_start(self.doc.mdp(), self.doc.layout.grid, (row, col))
+            if why:
+                self.messages.status(why)
                 return
-            if lay.start_mask.any() and lay.grid[row, col] != "S":
-                self.messages.status("Start a demonstration on a start cell (S)")
-                return
-            if lay.grid[row, col] == GOAL:
-                self.messages.status("A demonstration cannot start on a goal")
-                return
-            self.recording, self.recording_actions = [(row, col)], []
-            self.canvas.set_current_path(self.recording)
+            self.rec.start((row, col))
+            self.canvas.set_current_path(self.rec.cells)
             self.modeLabel.setText("Demonstrating: 0 steps")
             return
-        cur = self.recording[-1]
-        d = (row - cur[0], col - cur[1])
-        action = next((ACTION_NAMES[i] for i, dd in enumerate(ACTION_DELTAS) if dd == d), "stay")
-        self.demo_move(action, (row, col))
+        self.demo_move(action_between(self.rec.cells[-1], (row, col)), (row, col))
 
     def demo_move(self, action: str, nxt: tuple[int, int] | None = None) -> bool:
         """Extend the demonstration being recorded by ``action`` (to ``nxt``, default: the action's target)."""
-        if not self.recording:
+        if not self.rec:
             starts = np.argwhere(self.doc.layout.start_mask)
             if len(starts) != 1:
                 self.messages.status("Click a start cell first")
                 return False
             self.demo_click(int(starts[0][0]), int(starts[0][1]))  # the only start cell: begin there
-        cur = self.recording[-1]
-        if nxt is None:
-            dr, dc = ACTION_DELTAS[ACTION_NAMES.index(action)]
-            nxt = (cur[0] + dr, cur[1] + dc)
+        nxt = self.rec.target(action) if nxt is None else nxt
         mdp = self.doc.mdp()
-        why = check_step(mdp, cur, action, nxt)
-        if not why and len(self.recording_actions) >= max_actions(mdp.horizon):
-            if not self._offer_longer_horizon(len(self.recording_actions) + 1):
+        why = self.rec.why_not_step(mdp, action, nxt)
+        if why:
+            self.messages.status(f"Move refused: {why}")
+            return False
+        if self.rec.full(mdp):
+            if not self._offer_longer_horizon(len(self.rec.actions) + 1):
                 self.messages.status(f"Move refused: the horizon is {max_actions(mdp.horizon)} steps "
                                      f"(Enter finishes)")
                 return False
             mdp = self.doc.mdp()
-        if why:
-            self.messages.status(f"Move refused: {why}")
-            return False
-        self.recording.append(nxt)
-        self.recording_actions.append(action)
-        self.canvas.set_current_path(self.recording)
-        self.modeLabel.setText(f"Demonstrating: {len(self.recording_actions)} steps")
-        if mdp.terminal[mdp.state_of(*nxt)]:
+        self.rec.step(action, nxt)
+        self.canvas.set_current_path(self.rec.cells)
+        self.modeLabel.setText(f"Demonstrating: {len(self.rec.actions)} steps")
+        if self.rec.at_goal(mdp):
             self.finish_demo("reached the goal")
         return True
 
@@ -266,20 +248,20 @@ class DemoPanel(QGroupBox):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
         if ans != QMessageBox.StandardButton.Yes:
             return False
-        path, acts = self.recording, self.recording_actions
+        cells, acts = list(self.rec.cells), list(self.rec.actions)
         lay = self.doc.layout.copy()
         lay.horizon_override = new_T
         self.doc.set_layout(lay, "raise the horizon")
-        self.recording, self.recording_actions = path, acts
-        self.canvas.set_current_path(path)
+        self.rec.cells, self.rec.actions = cells, acts
+        self.canvas.set_current_path(cells)
         self.messages.status(f"The horizon is now {max_actions(new_T)} steps")
         return True
 
     def finish_demo(self, why: str = "") -> None:
-        if len(self.recording) < 2:
+        if len(self.rec.cells) < 2:
             self.messages.status("A demonstration needs at least one move; click a neighbouring cell")
             return
-        tr = Trajectory(tuple(self.recording), tuple(self.recording_actions))
+        tr = self.rec.trajectory()
         self.cancel_recording(quiet=True)
         self.doc.add_demos([tr], "record a demonstration")
         self.refresh(select=len(self.doc.demos) - 1)
