@@ -173,6 +173,11 @@ def serve(conn, cancel, resume, taken) -> None:
                 conn.send(("error", describe_error(exc)))
 
 
+def ready() -> bool:
+    """The process serves (the first call every worker process answers)."""
+    return True
+
+
 def warm_up() -> Any:
     """Import what runs need (the algorithms and torch) so that the first run starts at once."""
     import irl_studio.algorithms  # noqa: F401

@@ -25,7 +25,7 @@ from PySide6.QtCore import QThread, Signal
 from irl_studio import IRLStudioError
 from irl_studio.core.steppable import Steppable
 from irl_studio.gui.common.history import SnapshotHistory
-from irl_studio.runner import describe_error, drive, limit_threads, serve, warm_up
+from irl_studio.runner import describe_error, drive, limit_threads, ready, serve, warm_up
 
 KILL_AFTER = 3.0  # seconds after Stop before a worker process that does not answer is terminated
 
@@ -41,22 +41,28 @@ class WorkerProcess:
                                 name="irl-studio worker")
         self.proc.start()
         child.close()
-        self.warming = warm
-        if warm:  # import the algorithms (and torch) now, so the first run starts at once
-            self.conn.send(("call", warm_up))
+        # a first call that says the process serves: warm, it also imports the algorithms (and torch), so the
+        # first run starts at once
+        self.warming = True
+        self.dead = False
+        self.conn.send(("call", warm_up if warm else ready))
 
     @property
     def alive(self) -> bool:
-        return self.proc.is_alive()
+        return not self.dead and self.proc.is_alive()
 
     def wait_ready(self, stop: threading.Event) -> bool:
         """Wait for the warm-up to finish (False if the process died or ``stop`` was set meanwhile)."""
         while self.warming:
             if stop.is_set() or not self.alive:
                 return False
-            if self.conn.poll(0.05):
-                self.conn.recv()
-                self.warming = False
+            try:
+                if self.conn.poll(0.05):
+                    self.conn.recv()
+                    self.warming = False
+            except (EOFError, OSError):  # the other end is gone: the process is ending
+                self.dead = True
+                return False
         return True
 
     def close(self) -> None:
@@ -104,6 +110,14 @@ class _Pool:
         with self._lock:
             if p.alive:
                 self._idle.append(p)
+
+    def fail(self, p: WorkerProcess) -> None:
+        """A process died before it could serve: no more processes in this session, runs go on in threads."""
+        if not self.disabled:
+            print(f"irl-studio: the worker process ended at start (exit code {p.proc.exitcode}); runs go on in the "
+                  f"window's process")
+        self.disabled = True
+        self.discard(p)
 
     def discard(self, p: WorkerProcess) -> None:
         with self._lock:
@@ -242,6 +256,9 @@ class RunWorker(QThread):
     # --- the thread --------------------------------------------------------------------------------------------
     def run(self) -> None:
         proc = pool.acquire() if self.in_process else None
+        if proc is not None and not proc.wait_ready(self._stop) and not proc.alive:
+            pool.fail(proc)  # the process could not start here (no importable main module, say): threads then
+            proc = None
         if proc is None:
             self._run_here()
             return
@@ -326,13 +343,14 @@ class TaskThread(QThread):
 
     def run(self) -> None:
         proc = pool.acquire(warm=False) if self.in_process else None
+        if proc is not None and not proc.wait_ready(threading.Event()):
+            pool.fail(proc)
+            proc = None
         if proc is None:
             self._run_here()
             return
         healthy = False
         try:
-            if not proc.wait_ready(threading.Event()):
-                raise OSError("the worker process could not start")
             proc.conn.send(("call", self._fn))
             while True:
                 try:

@@ -86,12 +86,16 @@ class DrawPanel(QGroupBox):
         self.horizonSpin.setRange(0, 100_000)
         self.horizonSpin.setSpecialValueText("T auto")
         dyn = QHBoxLayout()
-        for prefix, spin in (("slip ", self.slipSpin), ("γ ", self.discountSpin), ("T ", self.horizonSpin)):
+        for prefix, spin in (("slip ", self.slipSpin), ("γ ", self.discountSpin)):
             spin.setPrefix(prefix)
             compact_spin(spin, 4)
-            spin.editingFinished.connect(self.apply_dynamics)
             dyn.addWidget(spin, 1)
         form.addRow("Dynamics", dyn)
+        self.horizonSpin.setPrefix("T ")
+        compact_spin(self.horizonSpin, 4)
+        form.addRow("Horizon", self.horizonSpin)
+        for spin in (self.slipSpin, self.discountSpin, self.horizonSpin):
+            spin.editingFinished.connect(self.apply_dynamics)
         v.addLayout(form)
         row = QHBoxLayout()
         row.addWidget(button("Clear", "clearButton", "An empty room of this size", self.clear_grid))
