@@ -41,11 +41,15 @@ def test_undo_while_recording_cancels_the_demonstration(qtbot, window):
 
 def test_a_demonstration_never_outgrows_the_horizon(qtbot, window):
     w = window
+    """The horizon counts steps: with T = 1 a demonstration of one move is complete (it is finished there), and no
+    demonstration ever has more moves than T."""
     w.horizonSpin.setValue(1)
     w.apply_dynamics()
     record_demo(qtbot, w, [(1, 1), (2, 1)])
-    assert len(w.demos) == 0
-    assert "horizon" in w.statusBar().currentMessage()
+    assert len(w.demos) == 1 and len(w.demos.trajectories[0].actions) == 1
+    assert "horizon of 1 steps" in w.statusBar().currentMessage()
+    record_demo(qtbot, w, [(2, 1)])  # not a start cell: refused, nothing recorded
+    assert len(w.demos) == 1
 
 
 def test_session_whose_learned_reward_does_not_fit_its_layout_is_refused(qtbot, window, dialogs, tmp_path):

@@ -96,7 +96,8 @@ class Layout:
 
     @property
     def horizon(self) -> int:
-        """Number of time steps (cells occupied) of an episode: the file's value, else 2 x (rows + cols)."""
+        """Number of steps (actions) of an episode, which occupies at most horizon + 1 cells: the file's value, else
+        2 x (rows + cols)."""
         return self.horizon_override if self.horizon_override is not None else 2 * (self.rows + self.cols)
 
     @property

@@ -39,10 +39,10 @@ def save_reward(path: str | Path, reward_grid: np.ndarray, layout: Layout | None
         if suffix == ".npy":
             buf = io.BytesIO()
             np.save(buf, r, allow_pickle=False)
-            p.write_bytes(buf.getvalue())
+            write_atomic(p, buf.getvalue())
         elif suffix == ".csv":
             lines = [",".join("" if not np.isfinite(v) else repr(float(v)) for v in row) for row in r]
-            p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            write_atomic(p, ("\n".join(lines) + "\n").encode("utf-8"))
         elif suffix == ".json":
             data: dict[str, Any] = {"format": FORMAT, "version": VERSION,
                                     "reward": [[None if not np.isfinite(v) else float(v) for v in row] for row in r]}
@@ -56,6 +56,18 @@ def save_reward(path: str | Path, reward_grid: np.ndarray, layout: Layout | None
             raise RewardFileError(f"{p}: unknown reward file type {suffix!r}; use one of {', '.join(SUFFIXES)}")
     except OSError as exc:
         raise RewardFileError(f"{p}: cannot be written ({exc.strerror or exc})") from None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path`` (os.replace): a reader never
+    sees a half-written file, and a failed write leaves the old file as it was."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _jsonable(x: Any) -> Any:

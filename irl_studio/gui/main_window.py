@@ -301,7 +301,8 @@ class MainWindow(QMainWindow):
         self.discountSpin.setDecimals(3)
         self.discountSpin.setSingleStep(0.01)
         self.horizonSpin = self._named(QSpinBox(), "horizonSpin", "Horizon",
-                                       "Cells per episode; 0: the default 2 x (rows + cols)")
+                                       "Steps (actions) per episode: an episode visits at most T + 1 cells, a "
+                                       "demonstration has at most T moves; 0: the default 2 x (rows + cols)")
         self.horizonSpin.setRange(0, 100_000)
         self.horizonSpin.setSpecialValueText("auto")
         for label, spin in (("slip", self.slipSpin), ("γ", self.discountSpin), ("T", self.horizonSpin)):
@@ -792,8 +793,8 @@ class MainWindow(QMainWindow):
             nxt = (cur[0] + dr, cur[1] + dc)
         mdp = self.mdp()
         why = check_step(mdp, cur, action, nxt)
-        if not why and len(self._recording) >= mdp.horizon:
-            why = f"the horizon is {mdp.horizon} cells (Enter finishes)"
+        if not why and len(self._recording_actions) >= mdp.horizon:
+            why = f"the horizon is {mdp.horizon} steps (Enter finishes)"
         if why:
             self.status(f"Move refused: {why}")
             return False
@@ -805,8 +806,8 @@ class MainWindow(QMainWindow):
         s = mdp.state_of(*nxt)
         if mdp.terminal[s]:
             self.finish_demo("reached the goal")
-        elif len(self._recording) >= mdp.horizon:
-            self.finish_demo(f"reached the horizon of {mdp.horizon} cells")
+        elif len(self._recording_actions) >= mdp.horizon:
+            self.finish_demo(f"reached the horizon of {mdp.horizon} steps")
         return True
 
     def finish_demo(self, why: str = "") -> None:
@@ -1115,7 +1116,8 @@ class MainWindow(QMainWindow):
         self.runStatsLabel.setText(f"iteration {snap.iteration}  ·  {snap.iteration / wall:.1f} it/s  ·  "
                                    f"{wall:.1f} s")
         m = snap.metrics
-        shown = [f"{k} {m[k]:.4g}" for k in ("objective", "feature_gap_inf", "evd", "pearson") if k in m]
+        shown = [f"{k} {m[k]:.4g}" for k in ("objective", "log_likelihood", "feature_gap_inf", "evd", "pearson")
+                 if k in m]
         self.metricsLabel.setText("  ·  ".join(shown))
         self.canvas.set_learned_grid(self.result.grid)
         self._update_title()
