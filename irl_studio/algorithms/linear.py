@@ -195,8 +195,7 @@ class LinearIRL(IRLAlgorithm):
                    "gradient_norm": float(np.linalg.norm(self.opt.grad)),
                    "gradient_inf": float(np.max(np.abs(self.opt.grad))) if self.opt.grad.size else 0.0,
                    **feature_gap(self.f_E, f_L), **ev.extra}
-        if ev.plan is not None:
-            metrics.update(self.log_likelihoods(ev.plan))
+        metrics.update(self.log_likelihoods(ev.plan))
         converged = self._converged()
         out = {"reward": self.problem.features.reward(theta), "expert_visitation": self.D_E,
                "learner_visitation": ev.learner_visitation, "policy": ev.policy, "metrics": metrics,
