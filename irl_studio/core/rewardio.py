@@ -95,8 +95,11 @@ def load_reward(path: str | Path, shape: tuple[int, int] | None = None) -> np.nd
             r = np.load(p, allow_pickle=False)
         except FileNotFoundError:
             raise RewardFileError(f"{p}: no such file") from None
-        except (ValueError, OSError, EOFError) as exc:
-            raise RewardFileError(f"{p}: not a readable .npy array ({exc})") from None
+        except MemoryError:
+            raise RewardFileError(f"{p}: its header asks for more memory than this machine has") from None
+        except Exception as exc:  # noqa: BLE001 - a damaged header can raise anything numpy's parser raises
+            # (ValueError, EOFError, SyntaxError and tokenize errors of the header's dict literal, ...)
+            raise RewardFileError(f"{p}: not a readable .npy array ({type(exc).__name__}: {exc})") from None
     elif suffix == ".csv":
         try:
             text = p.read_text(encoding="utf-8")
@@ -125,12 +128,19 @@ def load_reward(path: str | Path, shape: tuple[int, int] | None = None) -> np.nd
 def grid_from_json(rows: Any, error: type[IRLStudioError], what: str) -> np.ndarray:
     """A reward grid from JSON rows of numbers and nulls (NaN on walls); ``error`` with ``what`` named otherwise."""
     try:
-        grid = np.array([[np.nan if v is None else float(v) for v in row] for row in rows], dtype=np.float64)
-    except (TypeError, ValueError):
+        grid = np.array([[np.nan if v is None else _number(v) for v in row] for row in rows], dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
         raise error(f"{what} must be rows of numbers or null") from None
     if grid.ndim != 2:
         raise error(f"{what} must be a grid (rows of equal length)")
     return grid
+
+
+def _number(v: Any) -> float:
+    """A JSON number as a float (a string, a bool, a list is refused; an integer too large for a float too)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError(f"{v!r} is not a number")
+    return float(v)
 
 
 def reward_on_floor(layout: Layout, reward_grid: np.ndarray, source: str = "reward") -> np.ndarray:

@@ -169,7 +169,7 @@ def load_session(path: str | Path) -> tuple[Layout, Demos, dict[str, Any], Learn
         try:
             weights = None if weights is None else np.asarray(weights, dtype=np.float64)
             iterations, seed = int(learned.get("iterations", 0)), int(learned.get("seed", 0))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise SessionError(f"{src}: 'learned' has malformed weights, iterations or seed") from None
         if not isinstance(learned.get("params") or {}, dict) or not isinstance(learned.get("metrics") or {}, dict):
             raise SessionError(f"{src}: 'learned.params' and 'learned.metrics' must be objects")
