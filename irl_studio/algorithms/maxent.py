@@ -2,13 +2,16 @@
 
 Model: p(tau) = p(s_0) prod_t P(s_{t+1} | s_t, a_t) exp(sum_t r(s_t)) / Z,  r(s) = theta . phi(s), over episodes of
 T steps (the horizon; T + 1 cells s_0 .. s_T).
-Dual objective (per demonstration): L(theta) = (1/N) sum_i r(tau_i) - log Z, concave in theta, minus the Gaussian
-prior (MAP estimation; linear.py says why the prior is on by default).
+Dual objective (per demonstration): L(theta) = (1/N) sum_i [r(tau_i) - log Z(s_{0,i})], the log-likelihood of each
+demonstration *given its start cell* (the demonstrator does not choose where it starts: with several start cells,
+a partition function summed over p0 would bend the reward to explain the start distribution; with one start cell it
+is the lecture's Z = sum_s p0(s) beta_0(s)), concave in theta, minus the Gaussian prior (MAP estimation; linear.py
+says why the prior is on by default).
 
     1. backward messages  beta_t(s, a) = exp(r(s)) E_{s'}[beta_{t+1}(s')],  beta_t(s) = sum_a beta_t(s, a),
                           beta_T(s) = exp(r(s))
-    2. forward messages   alpha_{t+1}(s') = sum_{s,a} P(s' | s, a) exp(r(s)) alpha_t(s),  alpha_0 = p(s_0)
-    3. mu_t(s, a) = alpha_t(s) beta_t(s, a) / Z,   Z = sum_s alpha_0(s) beta_0(s)
+    2. forward messages   alpha_{t+1}(s') = sum_{s,a} P(s' | s, a) exp(r(s)) alpha_t(s)
+    3. mu_t(s, a) = alpha_t(s) beta_t(s, a),   alpha_0(s) = p(s_0 = s) / beta_0(s)  (each start cell's own Z)
     4. grad L = (1/N) sum_i sum_t phi(s_{i,t}) - sum_t sum_{s,a} mu_t(s, a) phi(s)   (- the prior's pull)
     5. theta <- theta + eta grad L   (here: L-BFGS by default; Adam or plain steps on request)
 
@@ -40,7 +43,6 @@ from irl_studio.algorithms.linear import Evaluation, LinearIRL
 from irl_studio.core.planning import (
     forward_message,
     live_reward,
-    logsumexp,
     poll_cancel,
     soft_value_iteration,
 )
@@ -60,27 +62,32 @@ class MaxEntIRL(LinearIRL):
             return self._evaluate_homogeneous(reward)
         return self._evaluate_discounted(reward)
 
+    def _start_mass(self) -> dict[int, np.ndarray]:
+        """Entry time t0 -> the start mass (summing to the share of demonstrations entering then) of the episodes
+        entering at t0: each demonstration's own start cell (``start="demos"``), or the layout's p0."""
+        arr, mdp = self.problem.arrays, self.problem.mdp
+        mass: dict[int, np.ndarray] = {}
+        for t0, s0 in zip(self.entry_times(), arr.states[:, 0]):
+            m = mass.setdefault(int(t0), np.zeros(mdp.n_states))
+            if self.config.start == "demos":
+                m[s0] += 1.0 / arr.n
+            else:
+                m += self.p0 / arr.n
+        return mass
+
     def _evaluate_discounted(self, reward: np.ndarray) -> Evaluation:
         """gamma < 1: the backward messages with the discount on the continuation, log beta_t(s, a) = r(s) +
         gamma log E[beta_{t+1}(s')] (time-homogeneous, so every episode length shares them); the dual
-        L = theta . f_E - mean_i log Z_i with log Z_i = sum_s p0(s) ... = E_{p0}[log beta_{T-K_i}] is concave
-        (log-sum-exp of an affine function, composed with increasing convex maps), and its exact gradient is the
-        discounted visitation of the messages' policy in the *tilted* dynamics the optimistic backup implies,
-        q_t(s' | s, a) = P(s' | s, a) beta_{t+1}(s') / E[beta_{t+1} | s, a] (at gamma = 1: the forward messages)."""
-        mdp, T, arr = self.problem.mdp, self.problem.horizon, self.problem.arrays
+        L = theta . f_E - mean_i log beta_{t0_i}(s_{0,i}) is concave (log-sum-exp of an affine function, composed
+        with increasing convex maps), and its exact gradient is the discounted visitation of the messages' policy in
+        the *tilted* dynamics the optimistic backup implies, q_t(s' | s, a) = P(s' | s, a) beta_{t+1}(s') /
+        E[beta_{t+1} | s, a] (at gamma = 1 exactly the forward messages)."""
+        mdp, T = self.problem.mdp, self.problem.horizon
         g = self.discount
         plan = soft_value_iteration(mdp, reward, horizon=T, discount=g, optimistic=True, cancel=self.cancel_check)
-        entry = self.entry_times()
-        with np.errstate(divide="ignore"):
-            logp0 = np.log(self.p0)
-        starts, counts = np.unique(entry, return_counts=True)
-        log_z = {int(t0): float(logsumexp(logp0 + plan.V[t0])) for t0 in starts}
-        mean_log_z = float(np.mean([log_z[int(t0)] for t0 in entry]))
-        objective = float(reward @ self.D_E) - mean_log_z
-        # d log Z_i / d r: mass p0 exp(V_t0 - log Z_i) ... = p0 weighted by the policy's marginal: the start mass of an
-        # episode entering at t0 is p0(s) exp(V_{t0}(s)) / Z_i (the posterior over its start cell)
-        inject = {int(t0): (c / arr.n) * np.exp(logp0 + plan.V[int(t0)] - log_z[int(t0)])
-                  for t0, c in zip(starts, counts)}
+        inject = self._start_mass()
+        log_z = sum(float(m @ plan.V[t0]) for t0, m in inject.items())  # mean_i log Z(s_0,i)
+        objective = float(reward @ self.D_E) - log_z
         D = np.zeros(mdp.n_states)
         d = np.zeros(mdp.n_states)
         for t in range(T + 1):
@@ -90,7 +97,7 @@ class MaxEntIRL(LinearIRL):
             D += d
             if t < T:
                 d = g * _tilted_push(mdp, plan.V[t + 1], plan.policy_am(t) * d)
-        return Evaluation(objective, D, plan.policy(0), {"log_z": mean_log_z}, plan)
+        return Evaluation(objective, D, plan.policy(0), {"log_z": log_z}, plan)
 
     def _evaluate_homogeneous(self, reward: np.ndarray) -> Evaluation:
         """gamma = 1: the lecture's messages; beta is time-homogeneous, so one backward pass serves every length."""
@@ -99,30 +106,25 @@ class MaxEntIRL(LinearIRL):
         plan = soft_value_iteration(mdp, reward, horizon=T, discount=1.0, optimistic=True,  # step 1: log beta_t
                                     cancel=self.cancel_check)
         log_beta = plan.V  # (T + 1, S)
-        # log Z of each demonstration's own episode: the partition function of an episode of K steps is
-        # sum_s p0(s) beta_{T-K}(s) (a demonstration that reached a goal: the full horizon)
-        arr = self.problem.arrays
-        entry = self.entry_times()
-        with np.errstate(divide="ignore"):
-            logp0 = np.log(self.p0)
-        starts, counts = np.unique(entry, return_counts=True)
-        log_z = {int(t0): float(logsumexp(logp0 + log_beta[t0])) for t0 in starts}
-        mean_log_z = float(np.mean([log_z[int(t0)] for t0 in entry]))
-        objective = float(reward @ self.D_E) - mean_log_z
-        # steps 2-4, the exact gradient of that objective: the forward messages of each episode length start at its
-        # entry time with p0 / Z (weighted by the share of such demonstrations); mu_t(s) = alpha_t(s) beta_t(s)
-        inject = {int(t0): logp0 + np.log(c / arr.n) - log_z[int(t0)] for t0, c in zip(starts, counts)}
+        # log Z of each demonstration given its start cell and its own episode: an episode of K steps from s has
+        # the partition function beta_{T-K}(s) (a demonstration that reached a goal: the full horizon)
+        inject = self._start_mass()
+        log_z = sum(float(m @ log_beta[t0]) for t0, m in inject.items())
+        objective = float(reward @ self.D_E) - log_z
+        # steps 2-4, the exact gradient of that objective: the forward messages of each episode start at its entry
+        # time t0 from its start mass divided by beta_t0 (alpha_t0 beta_t0 = the start mass); mu_t = alpha_t beta_t
         live = live_reward(mdp, plan.reward)  # nothing leaves a goal
         log_alpha = np.full(mdp.n_states, -np.inf)
         D = np.zeros(mdp.n_states)
         for t in range(T + 1):
             poll_cancel(self.cancel_check, t)
             if t in inject:
-                log_alpha = np.logaddexp(log_alpha, inject[t])
+                with np.errstate(divide="ignore"):
+                    log_alpha = np.logaddexp(log_alpha, np.log(inject[t]) - log_beta[t])
             D += np.exp(log_alpha + log_beta[t])
             if t < T:
                 log_alpha = forward_message(mdp, live, log_alpha)
-        return Evaluation(objective, D, plan.policy(0), {"log_z": mean_log_z}, plan)
+        return Evaluation(objective, D, plan.policy(0), {"log_z": log_z}, plan)
 
 
 def _tilted_push(mdp, V_next: np.ndarray, sa_am: np.ndarray) -> np.ndarray:
