@@ -47,7 +47,7 @@ import scipy.sparse as sp
 
 from irl_studio.algorithms.base import IRLAlgorithm, Problem, knob
 from irl_studio.algorithms.optim import Ascent, make_optimizer
-from irl_studio.core.metrics import demo_log_likelihood, feature_gap
+from irl_studio.core.metrics import demo_log_likelihood, demo_log_likelihoods, feature_gap
 from irl_studio.core.planning import SoftPlan
 
 _FLAT_STEP = 1.0  # reward units: a weight moved by +-1 that changes the likelihood by less than _FLAT_NATS ...
@@ -206,11 +206,10 @@ class LinearIRL(IRLAlgorithm):
 
     def log_likelihoods(self, plan: SoftPlan) -> dict[str, float]:
         """The causal log-likelihood of the demonstrated actions under the learner's time-indexed policy."""
-        out = {"log_likelihood": demo_log_likelihood(plan, self.problem.arrays, self.entry_times())}
-        if self.discount < 1.0:
-            out["log_likelihood_discounted"] = demo_log_likelihood(plan, self.problem.arrays, self.entry_times(),
-                                                                   self.discount)
-        return out
+        if self.discount >= 1.0:
+            return {"log_likelihood": demo_log_likelihood(plan, self.problem.arrays, self.entry_times())}
+        plain, disc = demo_log_likelihoods(plan, self.problem.arrays, self.entry_times(), (1.0, self.discount))
+        return {"log_likelihood": plain, "log_likelihood_discounted": disc}
 
     def _converged(self) -> bool:
         return bool(np.max(np.abs(self.opt.grad)) < self.config.tol) if self.opt.grad.size else True

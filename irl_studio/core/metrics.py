@@ -187,31 +187,28 @@ def demo_log_likelihood(plan: SoftPlan, arrays: DemoArrays, entry: np.ndarray | 
     """Average over demonstrations of sum_k discount^k log pi_{t0+k}(a_k | s_k): the causal log-likelihood of the
     demonstrated actions (<= 0). ``entry``: the time t0 at which each demonstration enters a time-indexed plan
     (default 0); a stationary plan uses its one policy."""
-    N, K = arrays.actions.shape
-    t0 = np.zeros(N, dtype=np.int64) if entry is None else np.asarray(entry, dtype=np.int64)
-    total = 0.0
+    return demo_log_likelihoods(plan, arrays, entry, (discount,))[0]
+
+
+def demo_log_likelihoods(plan: SoftPlan, arrays: DemoArrays, entry: np.ndarray | None = None,
+                         discounts: tuple[float, ...] = (1.0,)) -> tuple[float, ...]:
+    """:func:`demo_log_likelihood` for several discounts at once (one gather of the policy)."""
+    i, k = np.nonzero(arrays.actions >= 0)  # every demonstrated decision: demonstration i, its step k
+    s, a = arrays.states[i, k], arrays.actions[i, k]
     if plan.finite:
-        by_time: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-        for k in range(K):
-            mask = arrays.actions[:, k] >= 0
-            if not mask.any():
-                continue
-            idx = np.flatnonzero(mask)
-            for t in np.unique(t0[idx] + k):
-                sel = idx[t0[idx] + k == t]
-                by_time.setdefault(int(t), []).append((arrays.states[sel, k], arrays.actions[sel, k],
-                                                       np.full(len(sel), discount ** k)))
-        for t, groups in by_time.items():
-            logpi = plan.log_policy_am(t)
-            for s, a, w in groups:
-                total += float(w @ logpi[a, s])
+        t0 = np.zeros(arrays.n, dtype=np.int64) if entry is None else np.asarray(entry, dtype=np.int64)
+        t = t0[i] + k
+        if plan.log_pi_cache is not None:
+            logp = plan.log_pi_cache[t, a, s]
+        else:
+            logp = np.empty(len(t))
+            for tt in np.unique(t):
+                sel = t == tt
+                logp[sel] = plan.log_policy_am(int(tt))[a[sel], s[sel]]
     else:
-        logpi = plan.log_policy_am(0)
-        for k in range(K):
-            mask = arrays.actions[:, k] >= 0
-            if mask.any():
-                total += discount ** k * float(logpi[arrays.actions[mask, k], arrays.states[mask, k]].sum())
-    return total / max(arrays.n, 1)
+        logp = plan.log_policy_am(0)[a, s]
+    n = max(arrays.n, 1)
+    return tuple(float((g ** k) @ logp) / n if g != 1.0 else float(logp.sum()) / n for g in discounts)
 
 
 def feature_gap(expert_counts: np.ndarray, learner_counts: np.ndarray) -> dict[str, float]:
