@@ -220,10 +220,11 @@ class LinearIRL(IRLAlgorithm):
         Two sound checks, cheap at the end of a run:
         * a feature that is zero on every cell the expert or the learner visits (visitation below 1e-9 of the
           largest) has no effect on the objective at all: its gradient is exactly zero for every nearby theta;
-        * for at most 64 features, the profile of the likelihood along each weight: if moving it by +-1 (reward
-          units, a large change of behaviour wherever it matters) changes the dual objective by less than 1e-3 nats
-          per demonstration both ways, the objective is flat along it (e.g. the goal indicator of a layout every
-          demonstration and every learner episode ends at: it adds the same constant to every trajectory).
+        * for at most 64 features, and when it costs no more passes than the fit itself made, the profile of the
+          likelihood along each weight: if moving it by +-1 (reward units, a large change of behaviour wherever it
+          matters) changes the dual objective by less than 1e-3 nats per demonstration both ways, the objective is
+          flat along it (e.g. the goal indicator of an undiscounted layout every demonstration and every learner
+          episode ends at: it adds the same constant to every trajectory).
         """
         feats = self.problem.features
         names = feats.names
@@ -232,7 +233,7 @@ class LinearIRL(IRLAlgorithm):
         M = feats.matrix
         touched = np.asarray(abs(M[seen]).sum(axis=0)).ravel() > 0
         flat = ~touched
-        if feats.n_features <= _FLAT_MAX_FEATURES:
+        if feats.n_features <= _FLAT_MAX_FEATURES and 2 * int(touched.sum()) <= max(self.opt.evaluations, 16):
             base = ev.objective
             for k in np.flatnonzero(touched):
                 changes = []
