@@ -26,7 +26,7 @@ it optimistic about the dynamics. The objective reported is MCE's: L = sum_s r(s
 soft-optimal policy of r: Q = r + gamma E[V'], V = logsumexp_a Q iterated to its fixed point, pi = exp(Q - V). That
 is the model of an expert who acts by the stationary soft policy and is merely *recorded* for a few steps, as in
 Objectworld (Levine et al. 2011: 8-step demonstrations of a discounted soft-optimal expert). With a horizon of 8 the
-time-indexed policy of the "mce" model sees at most 7 steps ahead and reads purposeful short demonstrations as the
+time-indexed policy of the "mce" model sees at most 8 steps ahead and reads purposeful short demonstrations as the
 work of a myopic agent, which biases the reward it learns however many demonstrations it gets. The objective is then
 the demonstrations' causal log-likelihood, averaged over demonstrations (pairs (s_t, a_t) of each one):
 
