@@ -68,7 +68,7 @@ class LinearConfig:
                      "demonstrations bounded; 0: plain maximum likelihood)", min=0.0)
     start: str = knob("demos", "start distribution of the learner: the demonstrations' start cells, or the layout's",
                       choices=("demos", "layout"))
-    eval_every: int = knob(1, "score the reward against the true reward (when the layout has one) every N "
+    eval_every: int = knob(5, "score the reward against the true reward (when the layout has one) every N "
                            "iterations (0: only at the end)", min=0)
 
 

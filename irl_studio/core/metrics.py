@@ -56,9 +56,9 @@ def episode_values(mdp: GridMDP, true_reward: np.ndarray, plan_reward: np.ndarra
             v = q_true.mean(axis=0)
         else:
             q_plan = rl + discount * expected_next_am(mdp, V_plan)
-            pi = _ties_uniform_am(q_plan)
-            v = (pi * q_true).sum(axis=0)
             V_plan = q_plan.max(axis=0)
+            best = q_plan >= V_plan - _TIE * max(1.0, float(np.abs(V_plan).max()))  # ties: uniform among them
+            v = np.where(best, q_true, 0.0).sum(axis=0) / best.sum(axis=0)
             V_plan[term] = rl[term]
         v[term] = r[term]
         V_true = v
@@ -150,16 +150,13 @@ def evd(mdp: GridMDP, true_reward: np.ndarray, learned_reward: np.ndarray,
 
 
 def _rank(x: np.ndarray) -> np.ndarray:
+    """Ranks from 0, ties given their average rank (vectorized: a sort and a pass over the runs of equal values)."""
     order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(len(x))
-    ranks[order] = np.arange(len(x))
-    # average ranks of ties
     xs = x[order]
-    start = 0
-    for i in range(1, len(x) + 1):
-        if i == len(x) or xs[i] != xs[start]:
-            ranks[order[start:i]] = (start + i - 1) / 2.0
-            start = i
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])  # first index of each run of equal values
+    ends = np.r_[starts[1:], len(x)]
+    ranks = np.empty(len(x))
+    ranks[order] = np.repeat((starts + ends - 1) / 2.0, ends - starts)
     return ranks
 
 
