@@ -339,11 +339,15 @@ def write_json(path: str | Path, data: Any, error: type[IRLStudioError], compact
         text = json.dumps(data, indent=1 if compact_rows else 2, allow_nan=False)
     except ValueError as exc:  # NaN or infinity somewhere in the data
         raise error(f"{p}: cannot be written ({exc})") from None
+    tmp = p.with_name(p.name + ".tmp")
     try:
-        tmp = p.with_name(p.name + ".tmp")
         tmp.write_text(text + "\n", encoding="utf-8")
         tmp.replace(p)  # never leave a half-written file behind
     except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)  # nor a temporary
+        except OSError:
+            pass
         raise error(f"{p}: cannot be written ({exc.strerror or exc})") from None
 
 
