@@ -169,3 +169,37 @@ def test_a_constant_learned_reward_is_not_credited_with_staying():
     sc = Scorer(mdp, true)
     for learned in (np.zeros(mdp.n_states), true, -true, true + 0.0):
         assert evd(mdp, true, learned, sc) == pytest.approx(evd(mdp, true, learned))
+
+
+@pytest.mark.parametrize("gamma", [0.9, 1.0])
+def test_episode_evd_against_a_dense_time_indexed_computation(gamma):
+    """The headline EVD is over the layout's own episode: T steps, discount gamma, time-indexed optimal policies.
+    Checked against an independent dense backward recursion (ties split uniformly, goals absorbing)."""
+    lay = LAY.copy()
+    lay.discount, lay.horizon_override = gamma, 6
+    mdp = build_mdp(lay)
+    P, T = mdp.dense_transitions(), 6
+    rng = np.random.default_rng(4)
+    true, learned = rng.normal(size=mdp.n_states), rng.normal(size=mdp.n_states)
+    learned[3] = learned[4]  # some ties
+
+    def dense(plan_r):
+        V_true, V_plan = true.copy(), (true if plan_r is None else plan_r).copy()
+        for _ in range(T):
+            Qt = true[:, None] + gamma * P @ V_true
+            if plan_r is None:
+                pi = np.full(Qt.shape, 1.0 / mdp.n_actions)
+            else:
+                Qp = plan_r[:, None] + gamma * P @ V_plan
+                best = Qp >= Qp.max(axis=1, keepdims=True) - 1e-9 * max(1.0, np.abs(Qp.max(axis=1)).max())
+                pi = best / best.sum(axis=1, keepdims=True)
+                V_plan = np.where(mdp.terminal, plan_r, Qp.max(axis=1))
+            V_true = np.where(mdp.terminal, true, (pi * Qt).sum(axis=1))
+        return V_true
+
+    for plan_r in (None, true, learned, -true):
+        np.testing.assert_allclose(episode_values(mdp, true, plan_r, T, gamma), dense(plan_r), atol=1e-12)
+    m = evd(mdp, true, learned)
+    v_opt, v_l, v_r = (float(mdp.start @ dense(x)) for x in (true, learned, None))
+    assert m["evd"] == pytest.approx(v_opt - v_l, abs=1e-12)
+    assert m["evd_normalized"] == pytest.approx((v_opt - v_l) / (v_opt - v_r), abs=1e-12)
