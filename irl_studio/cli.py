@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+
 
 from irl_studio import IRLStudioError
 
@@ -86,7 +88,7 @@ def _learn_parser(algo_cls=None) -> argparse.ArgumentParser:
 
 def cmd_learn(argv: Sequence[str]) -> int:
     from irl_studio.algorithms import get_algorithm
-    from irl_studio.algorithms.base import AlgorithmError, Problem, config_from_mapping
+    from irl_studio.algorithms.base import AlgorithmError, Problem, config_fields, config_from_mapping
     from irl_studio.core.rewardio import SUFFIXES, RewardFileError, save_reward
 
     # find --algo first (no --help here), so that the full parser, and its --help, has the algorithm's flags
@@ -102,6 +104,8 @@ def cmd_learn(argv: Sequence[str]) -> int:
         if path is not None and not path.parent.exists():  # refused before the run, not after it
             raise RewardFileError(f"{flag} {path}: the folder {path.parent} does not exist")
     values: dict[str, Any] = {k[4:]: v for k, v in vars(args).items() if k.startswith("cfg_") and v is not None}
+    if "eval_every" not in values and any(f.name == "eval_every" for f in config_fields(algo_cls.Config)):
+        values["eval_every"] = 0  # score once, at the end (--eval-every N: every N iterations too)
     if args.iterations is not None:
         if args.iterations < 1:
             raise UsageError("--iterations must be at least 1")
@@ -120,8 +124,13 @@ def cmd_learn(argv: Sequence[str]) -> int:
         now = time.perf_counter()
         if not args.quiet and (now - last_print > 1.0 or snap.done):
             last_print = now
-            gap = snap.metrics.get("feature_gap_inf", float("nan"))
-            print(f"iteration {snap.iteration}: feature gap {gap:.3g}", file=sys.stderr)
+            m = snap.metrics
+            line = f"iteration {snap.iteration}: feature gap {m.get('feature_gap_inf', float('nan')):.3g}"
+            if "gradient_inf" in m:
+                line += f", gradient {m['gradient_inf']:.3g}"
+            if "log_likelihood" in m:
+                line += f", log-likelihood {m['log_likelihood']:.4g}"
+            print(line, file=sys.stderr)
 
     try:
         snap = algo.run(callback=progress)
@@ -131,10 +140,13 @@ def cmd_learn(argv: Sequence[str]) -> int:
     seconds = time.perf_counter() - t0
     info = {"algorithm": algo_cls.name, "features": args.features, "iterations": snap.iteration, "seed": args.seed,
             "status": snap.status, "config": dataclasses.asdict(config), "seconds": seconds,
-            "metrics": dict(snap.metrics)}
-    if snap.weights is not None and snap.weights.size <= 4096:
-        info["weights"] = snap.weights.tolist()
-        info["feature_names"] = list(problem.features.names)
+            "horizon_steps": problem.horizon, "demonstrations": problem.arrays.n,
+            "metrics": dict(snap.metrics), "unidentified_weights": list(snap.unidentified), "notes": list(snap.notes)}
+    if snap.weights is not None:
+        info["weights_max_abs"] = float(np.max(np.abs(snap.weights))) if snap.weights.size else 0.0
+        if snap.weights.size <= 4096:
+            info["weights"] = snap.weights.tolist()
+            info["feature_names"] = list(problem.features.names)
     if out.suffix.lower() == ".png":
         from irl_studio.gui.render import save_reward_png
 
@@ -149,6 +161,8 @@ def cmd_learn(argv: Sequence[str]) -> int:
     if not args.quiet:
         print(f"{algo_cls.title}: {snap.iteration} iterations, {snap.status}, {seconds:.2f} s -> {out}",
               file=sys.stderr)
+        for note in snap.notes:
+            print(f"note: {note}", file=sys.stderr)
     return 0
 
 
@@ -164,7 +178,9 @@ def cmd_demos(argv: Sequence[str]) -> int:
     p.add_argument("--beta", type=float, default=1.0,
                    help="rationality of the soft expert: pi ~ exp(beta Q) (default 1; raise it on layouts with goals, "
                         "where a beta-1 soft expert tends to wander)")
-    p.add_argument("--horizon", type=int, default=None, help="cells per demonstration (default: the layout's)")
+    p.add_argument("--horizon", type=int, default=None,
+                   help="steps (actions) per demonstration, at most; T steps visit at most T + 1 cells "
+                        "(default: the layout's horizon)")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     if args.n < 1:
@@ -183,7 +199,7 @@ def cmd_demos(argv: Sequence[str]) -> int:
 def cmd_evaluate(argv: Sequence[str]) -> int:
     from irl_studio.core.demos import layout_true_reward
     from irl_studio.core.mdp import build_mdp
-    from irl_studio.core.metrics import reward_metrics
+    from irl_studio.core.metrics import Scorer
     from irl_studio.core.rewardio import load_reward, reward_on_floor
 
     p = _Parser(prog="irl-studio evaluate", description="Score a learned reward against the layout's true reward.")
@@ -195,7 +211,12 @@ def cmd_evaluate(argv: Sequence[str]) -> int:
     true = layout_true_reward(mdp, layout.true_reward)
     grid = load_reward(args.reward, layout.shape)
     learned = reward_on_floor(layout, grid, args.reward)
-    print(json.dumps(reward_metrics(mdp, true, learned)))
+    scorer = Scorer(mdp, true)
+    out: dict[str, Any] = {"horizon_steps": mdp.horizon, "discount": mdp.discount, **scorer.full(learned)}
+    note = scorer.correlation_note(learned)
+    if note:
+        out["correlation_note"] = note
+    print(json.dumps(out))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Benchmark of the planning engine: one backward + forward pass on N x N open grids, against a dense reference.
 
-For N = 16, 32, 64, 128, 256 (Layout.empty(N+2, N+2): N x N floor, no goal), horizon 2N, slip 0.3, the layout's
+For N = 16, 32, 64, 128, 256 (Layout.empty(N+2, N+2): N x N floor, no goal), horizon 2N steps, slip 0.3, the layout's
 discount (0.95), a random reward:
 
 * sparse: soft_value_iteration (finite horizon) + state_visitation, the engine's pass (MCE IRL's inner loop);
@@ -8,7 +8,7 @@ discount (0.95), a random reward:
   the reference's (T, S, A) policy) fit in 1.5 GB; both must give the same visitation;
 * messages: the lecture's backward/forward messages and their visitation (MaxEnt IRL's inner loop).
 
-Then one full MCE IRL fit on 32 x 32 with one-hot `state` features, horizon 64, stopping at ‖D − D_E‖∞ < 1e-3,
+Then one full MCE IRL fit on 32 x 32 with one-hot `state` features, horizon 64 steps, no prior (l2 = 0), stopping at ‖D − D_E‖∞ < 1e-3,
 where D_E is the exact visitation of the soft-optimal expert of a random true reward in the same model (realizable).
 The `imitation` library's MCE IRL takes about 226 s (482 Adam steps, dense transitions) for that fit on this machine.
 
@@ -55,22 +55,21 @@ def grid(N: int, horizon: int | None = None) -> Layout:
 
 
 def dense_pass(P: np.ndarray, r: np.ndarray, p0: np.ndarray, T: int, gamma: float) -> np.ndarray:
-    """Reference: Q_t = r + gamma P V_{t+1}, V_t = logsumexp_a Q_t, V_{T-1} = r; D = sum_t gamma^t d_t with
-    d_{t+1}(s') = sum_{s,a} d_t(s) pi_t(a|s) P(s'|s,a). (No goals on these grids.)"""
+    """Reference over T steps: Q_t = r + gamma P V_{t+1}, V_t = logsumexp_a Q_t, V_T = r; D = sum_{t=0..T} gamma^t d_t
+    with d_{t+1}(s') = sum_{s,a} d_t(s) pi_t(a|s) P(s'|s,a). (No goals on these grids.)"""
     S, A, _ = P.shape
     V = r.copy()
     pis = np.empty((T, S, A))
-    pis[T - 1] = 1.0 / A
-    for t in range(T - 2, -1, -1):
+    for t in range(T - 1, -1, -1):
         Q = r[:, None] + gamma * np.einsum("sap,p->sa", P, V)
         m = Q.max(axis=1, keepdims=True)
         V = (m + np.log(np.exp(Q - m).sum(axis=1, keepdims=True)))[:, 0]
         pis[t] = np.exp(Q - V[:, None])
     d = p0.copy()
     D = np.zeros(S)
-    for t in range(T):
+    for t in range(T + 1):
         D += gamma ** t * d
-        if t < T - 1:
+        if t < T:
             d = np.einsum("s,sa,sap->p", d, pis[t], P, optimize=True)
     return D
 
@@ -103,8 +102,8 @@ def bench_pass(N: int) -> dict:
     t_msg, Dm = best_of(lecture, reps)
     row = {"N": N, "S": S, "T": T, "sparse": t_sparse, "messages": t_msg, "dense": None, "diff": None,
            "sum": float(D.sum())}
-    assert abs(D.sum() - (1 - gamma ** T) / (1 - gamma)) < 1e-8 * T, "visitation must sum to sum_t gamma^t"
-    assert abs(Dm.sum() - T) < 1e-8 * T, "message visitation must sum to T"
+    assert abs(D.sum() - (1 - gamma ** (T + 1)) / (1 - gamma)) < 1e-8 * T, "visitation: sum_{t=0..T} gamma^t"
+    assert abs(Dm.sum() - (T + 1)) < 1e-8 * T, "message visitation must sum to T + 1 (the cells occupied)"
     need = S * A * S * 8 * 2 + T * S * A * 8  # P (and its toarray temporary) + the reference's policies
     if need < DENSE_LIMIT:
         P = mdp.dense_transitions()
@@ -135,10 +134,12 @@ def bench_fit(N: int = 32, seed: int = 0) -> dict:
     D_E = state_visitation(plan, mdp, T, start=mdp.start)
     # the problem needs a (valid, full-length) demonstration; its statistics are replaced by the exact D_E
     c = tuple(int(v) for v in mdp.cells[0])
-    dummy = Demos([Trajectory((c,) * T, ("stay",) * (T - 1))])
+    dummy = Demos([Trajectory((c,) * (T + 1), ("stay",) * T)])  # T steps: T + 1 cells
     problem = Problem.from_layout(lay, dummy, "state")
     cls = type("Fit", (ExactExpertMCE,), {"exact_D_E": D_E})
-    algo = cls(problem, config_from_mapping(cls.Config, {"start": "layout", "tol": 1e-3, "max_iterations": 2000}),
+    # exact (realizable) expert statistics: plain maximum likelihood, no prior (l2 = 0)
+    algo = cls(problem, config_from_mapping(cls.Config, {"start": "layout", "tol": 1e-3, "max_iterations": 2000,
+                                                         "l2": 0.0, "eval_every": 0}),
                seed=seed)
     t0 = time.perf_counter()
     snap = algo.run()
@@ -158,7 +159,7 @@ def table(rows: list[dict], fit: dict | None) -> str:
            f"`OMP_NUM_THREADS=1`; best of 3 runs (1 for N = 256 and for dense N >= 64).",
            "",
            "One backward + forward pass: finite-horizon soft value iteration + state visitation, N x N open grid, "
-           f"horizon 2N, slip {SLIP}, discount 0.95. Dense = numpy reference on the (S, A, S) tensor with einsum, same "
+           f"horizon 2N steps, slip {SLIP}, discount 0.95. Dense = numpy reference on the (S, A, S) tensor with einsum, same "
            "process, where it fits in 1.5 GB; 'max abs diff of D' compares the two visitations.",
            "",
            "| N | states | horizon | sparse pass (s) | dense reference (s) | speed-up | max abs diff of D | "

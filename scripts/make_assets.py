@@ -91,7 +91,8 @@ def maze(size: int = 10, seed: int = 3) -> Layout:
         seen.add((nr, nc))
         stack.append((nr, nc))
     g[1, 1], g[n - 2, n - 2] = "S", "G"
-    # the shortest path S -> G is 116 steps: the horizon leaves room for it (the default 2 (rows + cols) would not)
+    # the shortest path S -> G is 116 steps: a horizon of 160 steps leaves room for it (the default 2 (rows + cols) = 84
+    # would not)
     lay = Layout(grid=g, name="maze", slip=0.0, discount=0.98, horizon_override=160)
     lay.true_reward = reward_by_char(lay, {".": -1, "S": -1, "G": 20})
     return lay
@@ -135,6 +136,7 @@ def objectworld(n: int = 32, colours: int = 2, density: float = 0.05, seed: int 
         for c in range(n):
             if rng.random() < density:
                 objects.append(WorldObject((r, c), int(rng.integers(colours)), int(rng.integers(colours))))
+    # 8-step demonstrations (9 cells), as in Levine et al. 2011
     lay = Layout(grid=g, name=f"objectworld {n}x{n}", slip=0.3, discount=0.9, horizon_override=8, objects=objects)
     cells = np.argwhere(g != "#")
     pos = np.array([o.cell for o in objects], float)

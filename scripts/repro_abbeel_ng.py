@@ -65,7 +65,7 @@ def main() -> None:
             algo = cls(pb, cfg, seed=seed, mu_expert=mu_E)
             d = [s.metrics["distance"] for s in algo]
             times[cls.name].append(time.process_time() - t0)
-            evds[cls.name].append(algo.last.metrics["evd_normalized"])
+            evds[cls.name].append(algo.last.metrics["evd_infinite_normalized"])  # the paper: infinite horizon
             d += [d[-1]] * (steps - len(d))  # converged early: the distance stays
             runs.append(d)
             print(f"{cls.name} seed {seed}: {' '.join(f'{x:.4f}' for x in d[:10])} ... {d[-1]:.5f} "

@@ -87,11 +87,20 @@ def small_stochastic_problem(n_demos: int = 300) -> Problem:
 
 @pytest.mark.parametrize("cls", [MaxEntIRL, MCEIRL])
 def test_linear_fits_match_expert_feature_expectations(cls):
+    """Without a prior (l2 = 0) the fit matches the expert's feature counts; with the default Gaussian prior the gap
+    at the optimum is exactly the prior's pull, (l2 / N) (theta_perp + alpha u / |u|^2) (linear.py)."""
     pb = small_stochastic_problem()
-    algo = cls(pb, LinearConfig(tol=1e-5, max_iterations=500))
+    algo = cls(pb, LinearConfig(tol=1e-5, max_iterations=500, l2=0.0))
     snap = algo.run()
     assert snap.status == "converged"
     f_E = pb.features.counts(snap.expert_visitation)
     f_L = pb.features.counts(snap.learner_visitation)
     np.testing.assert_allclose(f_L, f_E, atol=1e-3)
     assert np.max(np.abs(f_E)) > 0.5  # counts of order one: the tolerance is meaningful
+    algo = cls(pb, LinearConfig(tol=1e-7, max_iterations=500))
+    snap = algo.run()
+    assert snap.status == "converged"
+    gap = pb.features.counts(snap.expert_visitation) - pb.features.counts(snap.learner_visitation)
+    _, pull = algo.log_prior(snap.weights)
+    np.testing.assert_allclose(gap, pull, atol=1e-6)
+    assert np.max(np.abs(pull)) > 1e-3  # the prior does pull

@@ -11,6 +11,7 @@ from irl_studio.core.demos import expert_demos
 from irl_studio.core.features import Features
 from irl_studio.core.layout import Layout
 from irl_studio.core.mdp import build_mdp
+from irl_studio.core.metrics import pearson
 
 
 def xor_problem(n: int = 10, n_demos: int = 200) -> Problem:
@@ -72,7 +73,10 @@ def test_mlp_recovers_xor_reward_that_linear_cannot():
     deep = DeepMaxEntIRL(pb, seed=0).run()
     assert linear.metrics["evd_normalized"] > 0.5  # XOR is not linear in (f1, f2)
     assert deep.metrics["evd_normalized"] < 0.02
-    assert deep.metrics["pearson"] > 0.95
+    # the true reward takes two values: the snapshot reports no correlation (it would be +-1 for any two-valued
+    # learned reward); computed here it still shows the network separates the two classes
+    assert "pearson" not in deep.metrics and any("no correlation" in n for n in deep.notes)
+    assert pearson(deep.reward, pb.true_reward) > 0.95
 
 
 def test_same_seed_same_result_and_seeds_differ(tiny_problem):

@@ -103,8 +103,10 @@ def test_leaving_the_grid_and_too_long():
     mdp = build_mdp(lay)
     with pytest.raises(DemoError, match="step 0: it leaves the grid at \\[-1, 0\\]"):
         validate_demos(mdp, demo([[0, 0], [-1, 0]], ["up"]))
-    with pytest.raises(DemoError, match="trajectory 0 has 4 cells but the horizon is 3"):
-        validate_demos(mdp, demo([[0, 0], [0, 1], [0, 2], [1, 2]], ["right", "right", "down"]))
+    # the horizon counts steps: 3 actions (4 cells) fit a horizon of 3, a fourth action does not
+    validate_demos(mdp, demo([[0, 0], [0, 1], [0, 2], [1, 2]], ["right", "right", "down"]))
+    with pytest.raises(DemoError, match="trajectory 0 has 4 steps but the horizon is 3 steps"):
+        validate_demos(mdp, demo([[0, 0], [0, 1], [0, 2], [1, 2], [1, 1]], ["right", "right", "down", "left"]))
     with pytest.raises(DemoError, match="no demonstrations"):
         to_arrays(mdp, Demos([]))
 
@@ -127,8 +129,10 @@ def test_arrays_and_empirical_visitation_count_every_cell():
                Trajectory(((3, 3), (3, 4)), ("right",))])  # ends at the goal
     arr = to_arrays(mdp, d)
     s = mdp.state_of
-    assert arr.states.shape == (2, 8) and arr.states[1, 2] == -1 and arr.actions[1, 1] == -1
-    assert arr.lengths.tolist() == [4, 2] and arr.ended_at_goal.tolist() == [False, True]
+    assert arr.states.shape == (2, 9) and arr.actions.shape == (2, 8)  # horizon 8 steps: 9 cells
+    assert arr.states[1, 2] == -1 and arr.actions[1, 1] == -1
+    assert arr.lengths.tolist() == [4, 2] and arr.steps.tolist() == [3, 1]
+    assert arr.ended_at_goal.tolist() == [False, True]
     assert arr.actions[0, :3].tolist() == [mdp.action_index("right")] * 2 + [mdp.action_index("stay")]
     D = empirical_visitation(arr, mdp.n_states)
     expect = np.zeros(mdp.n_states)
@@ -139,7 +143,7 @@ def test_arrays_and_empirical_visitation_count_every_cell():
     Dg = empirical_visitation(arr, mdp.n_states, discount=0.5)
     assert Dg[s(1, 3)] == pytest.approx((0.25 + 0.125) / 2) and Dg[s(3, 4)] == pytest.approx(0.5 / 2)
     np.testing.assert_allclose(arr.start_distribution(mdp.n_states)[[s(1, 1), s(3, 3)]], [0.5, 0.5])
-    np.testing.assert_allclose(arr.time_weights(8), [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5])
+    np.testing.assert_allclose(arr.time_weights(8), [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5])
 
 
 def test_optimal_expert_is_seeded_valid_and_optimal():
@@ -167,9 +171,10 @@ def test_soft_expert_matches_the_planned_visitation():
     arr = to_arrays(mdp, demos)
     plan = soft_value_iteration(mdp, true, discount=mdp.discount)  # the stationary (discounted) soft expert
     T = mdp.horizon
-    D = state_visitation(plan, mdp, T, weights=np.ones(T))
+    D = state_visitation(plan, mdp, T, weights=np.ones(T + 1))
     emp = empirical_visitation(arr, mdp.n_states)
-    assert np.all(np.abs(emp - D) < 6 * T / 2 / np.sqrt(n))
+    assert np.all(np.abs(emp - D) < 6 * (T + 1) / 2 / np.sqrt(n))
+    assert max(len(t.actions) for t in demos.trajectories) == T  # the horizon counts steps
     with pytest.raises(DemoError, match="unknown expert"):
         expert_demos(mdp, true, 3, "greedy")
     with pytest.raises(DemoError, match="at least 1"):

@@ -35,20 +35,42 @@ def test_objectworld_continuous_by_hand():
 
 
 def test_objectworld_discrete_by_hand():
+    """Levine et al.'s toolkit: "an object of this colour within distance d", distance <= d."""
     mdp = build_mdp(OW)
     f = make_features("objectworld-discrete", OW, mdp)
     N = 5  # the grid side (max of rows, cols): thresholds d = 1 .. N - 1
     assert f.matrix.shape == (19, 4 * (N - 1))
-    assert f.names[:4] == ("inner colour 0 < 1", "inner colour 0 < 2", "inner colour 0 < 3", "inner colour 0 < 4")
+    assert f.names[:4] == ("inner colour 0 within 1", "inner colour 0 within 2", "inner colour 0 within 3",
+                           "inner colour 0 within 4")
     row = f.dense()[mdp.state_of(0, 3)].reshape(4, N - 1)
-    # distances [3, sqrt 10 = 3.16, 3.16, 3]: below d for d > distance
-    np.testing.assert_array_equal(row, [[0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 1]])
+    # distances [3, sqrt 10 = 3.16, 3.16, 3]: an object at exactly 3 is within 3
+    np.testing.assert_array_equal(row, [[0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 1, 1]])
     row = f.dense()[mdp.state_of(2, 1)].reshape(4, N - 1)  # [2.24, 1.41, 3.16, 1.41]
     np.testing.assert_array_equal(row, [[0, 0, 1, 1], [0, 1, 1, 1], [0, 0, 0, 1], [0, 1, 1, 1]])
+    row = f.dense()[mdp.state_of(3, 0)].reshape(4, N - 1)  # on C: distance 0 to inner 1 and outer 1
+    np.testing.assert_array_equal(row[[1, 3]], np.ones((2, N - 1)))
     # consistent with the continuous features
     cont = make_features("objectworld", OW, mdp).dense()
     np.testing.assert_array_equal(f.dense().reshape(19, 4, N - 1),
-                                  (cont[:, :, None] < np.arange(1, N)[None, None, :]).astype(float))
+                                  (cont[:, :, None] <= np.arange(1, N)[None, None, :]).astype(float))
+
+
+def test_the_objectworld_true_reward_is_expressible_in_the_discrete_features():
+    """The reward of make_assets.objectworld (within 3 of outer colour 0 and within 2 of outer colour 1) is a
+    function of the discrete features: cells with the same feature vector have the same true reward."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from make_assets import objectworld
+
+    lay = objectworld(n=16, seed=3)
+    mdp = build_mdp(lay)
+    true = lay.true_reward[mdp.cells[:, 0], mdp.cells[:, 1]]
+    _, group = np.unique(make_features("objectworld-discrete", lay, mdp).dense(), axis=0, return_inverse=True)
+    group = group.ravel()
+    for g in np.unique(group):
+        assert np.ptp(true[group == g]) == 0.0
 
 
 def test_objectworld_needs_objects():

@@ -40,14 +40,24 @@ def test_undo_while_recording_cancels_the_demonstration(qtbot, window):
     qtbot.mouseClick(w.gridworld.demo.recordDemoButton, Qt.MouseButton.LeftButton)
 
 
-def test_a_demonstration_never_outgrows_the_horizon(qtbot, window):
+def test_a_demonstration_never_outgrows_the_horizon(qtbot, window, dialogs):
     w = window
-    n0 = len(w.gridworld.doc.demos)
-    w.gridworld.draw.horizonSpin.setValue(1)
-    w.gridworld.draw.apply_dynamics()
-    record_demo(qtbot, w, [(1, 1), (2, 1)])  # the offer to raise the horizon is declined
-    assert len(w.gridworld.doc.demos) == n0
-    assert "horizon" in w.statusBar().currentMessage()
+    """The horizon counts steps: with T = 1 a demonstration of one move is complete; a second move is refused when the
+    offer to raise the horizon is declined, and taken when it is accepted (the horizon doubles, an undo step)."""
+    g = w.gridworld
+    n0 = len(g.doc.demos)
+    g.draw.horizonSpin.setValue(1)
+    g.draw.apply_dynamics()
+    record_demo(qtbot, w, [(1, 1), (2, 1), (3, 1)])  # the offer to raise the horizon is declined
+    assert "horizon is 1 steps" in w.statusBar().currentMessage()
+    qtbot.keyClick(g.canvas, Qt.Key.Key_Return)
+    assert len(g.doc.demos) == n0 + 1 and len(g.doc.demos.trajectories[-1].actions) == 1
+    dialogs.close_answer = QMessageBox.StandardButton.Yes
+    record_demo(qtbot, w, [(1, 1), (2, 1), (3, 1)])
+    qtbot.keyClick(g.canvas, Qt.Key.Key_Return)
+    dialogs.close_answer = QMessageBox.StandardButton.Discard
+    assert g.doc.layout.horizon == 2 and len(g.doc.demos.trajectories[-1].actions) == 2
+    validate_demos(g.doc.mdp(), g.doc.demos.__class__(g.doc.demos.trajectories[n0:]))
 
 
 def test_session_whose_learned_reward_does_not_fit_its_layout_is_refused(qtbot, window, dialogs, tmp_path):

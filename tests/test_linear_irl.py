@@ -18,12 +18,13 @@ from irl_studio.core.metrics import demo_log_likelihood
 from irl_studio.core.planning import soft_value_iteration, state_visitation
 
 
-def layout(slip: float, discount: float, horizon: int = 5) -> Layout:
+def layout(slip: float, discount: float, horizon: int = 4) -> Layout:
     return Layout.from_rows(["#####", "#S..#", "#.#G#", "#####"], slip=slip, discount=discount,
                             horizon_override=horizon)
 
 
-# demonstrations of different lengths: one reaches the goal, one stops early, one starts elsewhere and runs to the end
+# demonstrations of different lengths (horizon 4 steps): one reaches the goal, one stops early, one starts elsewhere
+# and runs to the end
 MIXED = Demos([Trajectory(((1, 1), (1, 2), (1, 3), (2, 3)), ("right", "right", "down")),
                Trajectory(((1, 1), (2, 1)), ("down",)),
                Trajectory(((1, 2), (1, 3), (1, 3), (1, 2), (1, 1)), ("right", "stay", "left", "left"))])
@@ -77,7 +78,7 @@ def test_objective_is_the_demo_log_likelihood_without_slip(cls):
     mdp = build_mdp(lay)
     feats = random_features(mdp, seed=5)
     problem = Problem.from_layout(lay, FULL, feats)
-    algo = cls(problem, config_from_mapping(cls.Config, {"start": "demos"}))
+    algo = cls(problem, config_from_mapping(cls.Config, {"start": "demos", "l2": 0.0}))
     start_cells = problem.arrays.states[:, 0]
 
     def loglik(theta):
@@ -89,6 +90,9 @@ def test_objective_is_the_demo_log_likelihood_without_slip(cls):
     assert value == pytest.approx(loglik(theta)[0], abs=1e-10)
     np.testing.assert_allclose(grad, fd_grad(loglik, theta), atol=1e-6)
     assert len(set(start_cells.tolist())) == 1
+    # the causal log-likelihood the algorithm reports is that number too
+    ev = algo.evaluate(feats.reward(theta))
+    assert algo.log_likelihoods(ev.plan)["log_likelihood"] == pytest.approx(loglik(theta)[0], abs=1e-10)
 
 
 @pytest.mark.parametrize("name", ["maxent", "mce"])
@@ -104,17 +108,15 @@ def test_realizable_problem_matches_the_expert_visitation(name):
     # demos are needed to build the problem; the expert statistics are then replaced by exact ones
     demos = expert_demos(mdp, feats.reward(theta_true), 5, "soft", seed=0)
     problem = Problem.from_layout(lay, Demos([Trajectory(t.cells[:1], ()) for t in demos.trajectories]), feats)
-    algo = cls(problem, config_from_mapping(cls.Config, {"start": "layout", "tol": 1e-7}))
+    algo = cls(problem, config_from_mapping(cls.Config, {"start": "layout", "tol": 1e-7, "l2": 0.0}))
     T = mdp.horizon
+    # demos of one cell each end early at t = 0; make them full-length (T steps, T + 1 cells) in the problem's eyes
+    algo.problem.arrays.lengths[:] = T + 1
     if name == "mce":
         plan = soft_value_iteration(mdp, feats.reward(theta_true), horizon=T, discount=0.9)
         D_true = state_visitation(plan, mdp, T, start=mdp.start)
-    else:
-        from irl_studio.core.planning import message_visitation, messages
-
-        D_true = message_visitation(messages(mdp, feats.reward(theta_true), T, start=mdp.start))
-    # demos of one cell each end early at t = 0; make them full-length in the problem's eyes
-    algo.problem.arrays.lengths[:] = T
+    else:  # the discounted messages' visitation (checked against the lecture's messages at gamma = 1 below)
+        D_true = algo.evaluate(feats.reward(theta_true)).learner_visitation
     algo.D_E = D_true
     algo.f_E = feats.counts(D_true)
     # (the optimizer is made on the first step, from these patched expert counts)
@@ -182,3 +184,26 @@ def test_cancel_inside_a_step_leaves_the_algorithm_as_it_was():
     algo.cancel_check = None
     snap = algo.step()
     np.testing.assert_allclose(snap.weights, ref_snap.weights, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("slip", [0.0, 0.25])
+def test_discounted_maxent_reduces_to_the_lecture_messages_at_gamma_one(slip):
+    """The discounted MaxEnt pass (optimistic backup with gamma on the continuation, forward pass in the tilted
+    dynamics) is, at gamma = 1, the lecture's messages: same dual, same visitation (which test_planning checks against
+    brute-force enumeration), for demonstrations of different lengths and both start distributions."""
+    from irl_studio.core.planning import message_visitation, messages
+
+    lay = layout(slip, 1.0)
+    mdp = build_mdp(lay)
+    feats = random_features(mdp, seed=4)
+    for start in ("demos", "layout"):
+        algo = MaxEntIRL(Problem.from_layout(lay, MIXED, feats), config_from_mapping(MaxEntIRL.Config, {"start": start}))
+        r = feats.reward(np.random.default_rng(5).normal(size=feats.n_features))
+        a, b = algo._evaluate_homogeneous(r), algo._evaluate_discounted(r)
+        assert a.objective == pytest.approx(b.objective, abs=1e-10)
+        np.testing.assert_allclose(a.learner_visitation, b.learner_visitation, atol=1e-10)
+    # and with full-length demonstrations it is the messages' visitation itself
+    algo = MaxEntIRL(Problem.from_layout(lay, FULL, feats), config_from_mapping(MaxEntIRL.Config, {"start": "layout"}))
+    algo.problem.arrays.lengths[:] = mdp.horizon + 1
+    np.testing.assert_allclose(algo._evaluate_discounted(r).learner_visitation,
+                               message_visitation(messages(mdp, r, mdp.horizon, start=mdp.start)), atol=1e-10)

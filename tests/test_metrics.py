@@ -9,7 +9,16 @@ import scipy.stats
 from irl_studio.core.demos import Demos, Trajectory, to_arrays
 from irl_studio.core.layout import Layout
 from irl_studio.core.mdp import build_mdp
-from irl_studio.core.metrics import demo_log_likelihood, evd, feature_gap, pearson, reward_metrics, spearman
+from irl_studio.core.metrics import (
+    Scorer,
+    demo_log_likelihood,
+    episode_values,
+    evd,
+    feature_gap,
+    pearson,
+    reward_metrics,
+    spearman,
+)
 from irl_studio.core.planning import soft_value_iteration
 
 LAY = Layout.from_rows(["#######", "#S....#", "#.##..#", "#....G#", "#######"], slip=0.2, discount=0.9)
@@ -40,12 +49,14 @@ def test_evd_zero_for_the_truth_positive_for_a_bad_reward():
     true = -np.ones(mdp.n_states)
     true[mdp.terminal] = 10.0
     m = evd(mdp, true, true)
-    assert m["evd"] == pytest.approx(0.0, abs=1e-10) and m["evd_normalized"] == pytest.approx(0.0, abs=1e-10)
-    assert evd(mdp, true, 3.0 * true + 1.0)["evd"] == pytest.approx(0.0, abs=1e-10)  # same optimal policy
+    for key in ("evd", "evd_normalized", "evd_infinite", "evd_infinite_normalized"):
+        assert m[key] == pytest.approx(0.0, abs=1e-10), key
+    assert evd(mdp, true, 3.0 * true)["evd_infinite"] == pytest.approx(0.0, abs=1e-10)  # same optimal policy
     bad = evd(mdp, true, -true)
-    assert bad["evd"] > 1.0
-    assert bad["evd"] == pytest.approx(dense_evd(mdp, true, -true, 0.9), abs=1e-8)
+    assert bad["evd"] > 1.0 and bad["evd_infinite"] > 1.0
+    assert bad["evd_infinite"] == pytest.approx(dense_evd(mdp, true, -true, 0.9), abs=1e-8)
     assert bad["value_optimal"] > bad["value_random"] > bad["value_learned"]  # avoiding the goal: worse than random
+    assert bad["value_optimal_infinite"] > bad["value_random_infinite"] > bad["value_learned_infinite"]
 
 
 def test_evd_matches_dense_reference_on_random_rewards():
@@ -56,9 +67,9 @@ def test_evd_matches_dense_reference_on_random_rewards():
     for _ in range(10):
         learned = rng.normal(size=mdp.n_states)
         m = evd(mdp, true, learned)
-        assert m["evd"] == pytest.approx(dense_evd(mdp, true, learned, 0.9), abs=1e-8)
-        assert m["evd"] >= -1e-10
-        norms.append(m["evd_normalized"])
+        assert m["evd_infinite"] == pytest.approx(dense_evd(mdp, true, learned, 0.9), abs=1e-8)
+        assert m["evd_infinite"] >= -1e-10 and m["evd"] >= -1e-10
+        norms.append(m["evd_infinite_normalized"])
     norms = np.array(norms)
     # of order one: 0 is the truth's, 1 the uniform random policy's. A deterministic greedy policy of a random
     # reward is often *worse* than acting at random (it can settle on a bad cell), so values above 1 occur.
@@ -75,6 +86,7 @@ def test_evd_with_discount_one_uses_the_time_indexed_optimal_policy():
     m = evd(mdp, true, true)
     assert m["value_optimal"] == pytest.approx(5.0)
     assert m["evd"] == pytest.approx(0.0)
+    assert "evd_infinite" not in m  # undiscounted: no infinite-horizon EVD
     assert evd(mdp, true, -true)["value_learned"] == pytest.approx(0.0)
 
 
@@ -144,13 +156,50 @@ def test_a_constant_learned_reward_is_not_credited_with_staying():
     random policy (normalized EVD 1), not "stay" forever (first-best tie-breaking)."""
     from irl_studio.core.builtin import builtin_layout
     from irl_studio.core.mdp import build_mdp
-    from irl_studio.core.metrics import evd, evd_baseline
+    from irl_studio.core.metrics import evd
 
     lay = builtin_layout("open-field")
     mdp = build_mdp(lay)
     true = np.asarray(lay.true_reward)[mdp.cells[:, 0], mdp.cells[:, 1]]
     out = evd(mdp, true, np.zeros(mdp.n_states))
     assert out["evd_normalized"] == pytest.approx(1.0, abs=1e-9)
+    assert out["evd_infinite_normalized"] == pytest.approx(1.0, abs=1e-9)
     assert out["value_learned"] == pytest.approx(out["value_random"], abs=1e-9)
-    # the cached baseline gives the same numbers
-    assert evd(mdp, true, true + 0.0, evd_baseline(mdp, true)) == evd(mdp, true, true + 0.0)
+    # a scorer reused for many rewards (its baselines and warm start) gives the same numbers
+    sc = Scorer(mdp, true)
+    for learned in (np.zeros(mdp.n_states), true, -true, true + 0.0):
+        assert evd(mdp, true, learned, sc) == pytest.approx(evd(mdp, true, learned))
+
+
+@pytest.mark.parametrize("gamma", [0.9, 1.0])
+def test_episode_evd_against_a_dense_time_indexed_computation(gamma):
+    """The headline EVD is over the layout's own episode: T steps, discount gamma, time-indexed optimal policies.
+    Checked against an independent dense backward recursion (ties split uniformly, goals absorbing)."""
+    lay = LAY.copy()
+    lay.discount, lay.horizon_override = gamma, 6
+    mdp = build_mdp(lay)
+    P, T = mdp.dense_transitions(), 6
+    rng = np.random.default_rng(4)
+    true, learned = rng.normal(size=mdp.n_states), rng.normal(size=mdp.n_states)
+    learned[3] = learned[4]  # some ties
+
+    def dense(plan_r):
+        V_true, V_plan = true.copy(), (true if plan_r is None else plan_r).copy()
+        for _ in range(T):
+            Qt = true[:, None] + gamma * P @ V_true
+            if plan_r is None:
+                pi = np.full(Qt.shape, 1.0 / mdp.n_actions)
+            else:
+                Qp = plan_r[:, None] + gamma * P @ V_plan
+                best = Qp >= Qp.max(axis=1, keepdims=True) - 1e-9 * max(1.0, np.abs(Qp.max(axis=1)).max())
+                pi = best / best.sum(axis=1, keepdims=True)
+                V_plan = np.where(mdp.terminal, plan_r, Qp.max(axis=1))
+            V_true = np.where(mdp.terminal, true, (pi * Qt).sum(axis=1))
+        return V_true
+
+    for plan_r in (None, true, learned, -true):
+        np.testing.assert_allclose(episode_values(mdp, true, plan_r, T, gamma), dense(plan_r), atol=1e-12)
+    m = evd(mdp, true, learned)
+    v_opt, v_l, v_r = (float(mdp.start @ dense(x)) for x in (true, learned, None))
+    assert m["evd"] == pytest.approx(v_opt - v_l, abs=1e-12)
+    assert m["evd_normalized"] == pytest.approx((v_opt - v_l) / (v_opt - v_r), abs=1e-12)

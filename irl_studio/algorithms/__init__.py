@@ -1,23 +1,46 @@
-"""IRL algorithms, one module each, all driven step by step through :mod:`irl_studio.algorithms.base`."""
+"""IRL algorithms, one module each, all driven step by step through :mod:`irl_studio.algorithms.base`.
+
+The registry is lazy: a module is imported when its algorithm is first looked up, so ``irl-studio learn --algo mce``
+does not pay for importing torch (Deep MaxEnt's) at start-up.
+"""
 
 from __future__ import annotations
 
-from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, Snapshot
-from irl_studio.algorithms.deep_maxent import DeepMaxEntIRL
-from irl_studio.algorithms.maxent import MaxEntIRL
-from irl_studio.algorithms.maxmargin import MaxMarginIRL
-from irl_studio.algorithms.mce import MCEIRL
-from irl_studio.algorithms.mmp import MMPIRL
-from irl_studio.algorithms.projection import ProjectionIRL
+import importlib
+from collections.abc import Iterator, Mapping
 
-ALGORITHMS: dict[str, type[IRLAlgorithm]] = {
-    MaxMarginIRL.name: MaxMarginIRL,
-    ProjectionIRL.name: ProjectionIRL,
-    MMPIRL.name: MMPIRL,
-    MaxEntIRL.name: MaxEntIRL,
-    MCEIRL.name: MCEIRL,
-    DeepMaxEntIRL.name: DeepMaxEntIRL,
+from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, Snapshot
+
+# name -> (module, class), in the order the GUI lists them
+_REGISTRY: dict[str, tuple[str, str]] = {
+    "maxmargin": ("irl_studio.algorithms.maxmargin", "MaxMarginIRL"),
+    "projection": ("irl_studio.algorithms.projection", "ProjectionIRL"),
+    "mmp": ("irl_studio.algorithms.mmp", "MMPIRL"),
+    "maxent": ("irl_studio.algorithms.maxent", "MaxEntIRL"),
+    "mce": ("irl_studio.algorithms.mce", "MCEIRL"),
+    "deep-maxent": ("irl_studio.algorithms.deep_maxent", "DeepMaxEntIRL"),
 }
+_CLASSES = {cls: (mod, cls) for mod, cls in _REGISTRY.values()}
+
+
+def _load(module: str, cls: str) -> type[IRLAlgorithm]:
+    return getattr(importlib.import_module(module), cls)
+
+
+class _Registry(Mapping):
+    """name -> algorithm class, importing each module on first use."""
+
+    def __getitem__(self, name: str) -> type[IRLAlgorithm]:
+        return _load(*_REGISTRY[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_REGISTRY)
+
+    def __len__(self) -> int:
+        return len(_REGISTRY)
+
+
+ALGORITHMS: Mapping[str, type[IRLAlgorithm]] = _Registry()
 
 
 def build_tabular(name: str, layout, demos, features: str, config, seed: int) -> IRLAlgorithm:
@@ -34,4 +57,10 @@ def get_algorithm(name: str) -> type[IRLAlgorithm]:
         raise AlgorithmError(f"unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}") from None
 
 
-__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "Snapshot", "build_tabular", "get_algorithm"]
+def __getattr__(name: str):  # from irl_studio.algorithms import MaxEntIRL (lazily)
+    if name in _CLASSES:
+        return _load(*_CLASSES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "Snapshot", "build_tabular", "get_algorithm", *_CLASSES]

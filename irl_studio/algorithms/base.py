@@ -28,7 +28,7 @@ from irl_studio.core.features import Features, make_features
 from irl_studio.core.layout import Layout
 from irl_studio.core.mdp import GridMDP, build_mdp
 from irl_studio.core.steppable import Cancelled
-from irl_studio.core.metrics import evd_baseline, reward_metrics
+from irl_studio.core.metrics import Scorer
 
 
 class AlgorithmError(IRLStudioError):
@@ -46,7 +46,8 @@ def knob(default: Any, help: str, **meta: Any) -> Any:
 
 @dataclass(frozen=True)
 class Problem:
-    """What an algorithm learns from: the layout, its MDP, features, validated demonstrations, optional true reward."""
+    """What an algorithm learns from: the layout, its MDP, features, validated demonstrations, optional true reward.
+    The horizon (``mdp.horizon``) counts steps: an episode takes at most that many actions."""
 
     layout: Layout
     mdp: GridMDP
@@ -96,6 +97,8 @@ class Snapshot:
     status: str  # "running", "converged", "max iterations"
     elapsed: float  # seconds of computation so far
     weights: np.ndarray | None = None  # linear reward weights, when the reward is linear
+    unidentified: tuple[str, ...] = ()  # names of weights the demonstrations do not determine (last snapshot)
+    notes: tuple[str, ...] = ()  # what a reader of the metrics should know (e.g. why no correlation is shown)
 
     def grid_of(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
         """A per-state vector of this run (a visitation, say) on the (rows, cols) grid, ``fill`` on walls."""
@@ -165,7 +168,7 @@ class IRLAlgorithm(ABC):
         self.status = "running"
         self._elapsed = 0.0
         self._last_eval: dict[str, float] = {}
-        self._evd_baseline: tuple[float, float] | None = None
+        self._scorer: Scorer | None = None
         # set by a caller that must be able to stop within a step (the GUI's worker): checked before every
         # backward/forward pass, so a step with a long line search still stops after the pass under way
         self.cancel_check: Callable[[], bool] | None = None
@@ -210,13 +213,22 @@ class IRLAlgorithm(ABC):
             self.status = "converged"
         metrics = dict(out.get("metrics", {}))
         self._elapsed += time.perf_counter() - t0
+        notes: list[str] = list(out.get("notes", ()))
+        unidentified = tuple(out.get("unidentified", ()))
+        if unidentified:
+            notes.append(f"{len(unidentified)} weight(s) not determined by the demonstrations (the objective is flat "
+                         f"along them; their value is the prior's): {', '.join(unidentified[:8])}"
+                         + (", ..." if len(unidentified) > 8 else ""))
         if self.problem.true_reward is not None:
-            every = max(int(getattr(self.config, "eval_every", 1)), 1)
-            if self.done or (self.iteration - 1) % every == 0 or not self._last_eval:
-                if self._evd_baseline is None:
-                    self._evd_baseline = evd_baseline(self.problem.mdp, self.problem.true_reward)
-                self._last_eval = reward_metrics(self.problem.mdp, self.problem.true_reward, reward,
-                                                 self._evd_baseline)
+            # scoring is not part of the fit: its time is not counted in `elapsed`
+            every = int(getattr(self.config, "eval_every", 1))
+            if self.done:
+                self._last_eval = self.scorer.full(reward)
+                note = self.scorer.correlation_note(reward)
+                if note:
+                    notes.append(note)
+            elif every > 0 and (self.iteration - 1) % every == 0:
+                self._last_eval = self.scorer.live(reward)
             metrics.update(self._last_eval)
         metrics["seconds"] = self._elapsed
         mdp = self.problem.mdp
@@ -225,7 +237,8 @@ class IRLAlgorithm(ABC):
             reward_grid=_frozen(mdp.grid_values(reward)),
             expert_visitation=_frozen(out["expert_visitation"]), learner_visitation=_frozen(out["learner_visitation"]),
             policy=_frozen(out["policy"]), metrics=MappingProxyType(metrics), done=self.done, status=self.status,
-            elapsed=self._elapsed, weights=_frozen(out.get("weights")),
+            elapsed=self._elapsed, weights=_frozen(out.get("weights")), unidentified=unidentified,
+            notes=tuple(notes),
         )
         self._last = snap
         return snap
@@ -250,9 +263,18 @@ class IRLAlgorithm(ABC):
     @abstractmethod
     def _step(self) -> dict[str, Any]:
         """One iteration: returns reward, expert_visitation, learner_visitation, policy, metrics, [converged,
-        weights]."""
+        weights, unidentified, notes]."""
 
     # --- shared helpers -------------------------------------------------------------------------------------------
+    @property
+    def scorer(self) -> Scorer:
+        """Scores rewards against the true reward (made on first use: the baselines are computed once)."""
+        if self._scorer is None:
+            if self.problem.true_reward is None:
+                raise AlgorithmError("the layout has no true reward to score against")
+            self._scorer = Scorer(self.problem.mdp, self.problem.true_reward)
+        return self._scorer
+
     def check_cancel(self) -> None:
         """Raise :class:`Cancelled` when the caller asked to stop (call it before each expensive pass)."""
         if self.cancel_check is not None and self.cancel_check():

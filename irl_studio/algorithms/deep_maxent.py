@@ -26,7 +26,7 @@ it optimistic about the dynamics. The objective reported is MCE's: L = sum_s r(s
 soft-optimal policy of r: Q = r + gamma E[V'], V = logsumexp_a Q iterated to its fixed point, pi = exp(Q - V). That
 is the model of an expert who acts by the stationary soft policy and is merely *recorded* for a few steps, as in
 Objectworld (Levine et al. 2011: 8-step demonstrations of a discounted soft-optimal expert). With a horizon of 8 the
-time-indexed policy of the "mce" model sees at most 7 steps ahead and reads purposeful short demonstrations as the
+time-indexed policy of the "mce" model sees at most 8 steps ahead and reads purposeful short demonstrations as the
 work of a myopic agent, which biases the reward it learns however many demonstrations it gets. The objective is then
 the demonstrations' causal log-likelihood, averaged over demonstrations (pairs (s_t, a_t) of each one):
 
@@ -98,7 +98,8 @@ class DeepMaxEntConfig:
     start: str = knob("demos", "start distribution of the learner: the demonstrations' start cells, or the layout's",
                       choices=("demos", "layout"))
     threads: int = knob(1, "CPU threads for torch (kept low so the GUI stays responsive)", min=1, max=2)
-    eval_every: int = knob(5, "compute EVD and reward correlation (needs a true reward) every N iterations", min=1)
+    eval_every: int = knob(5, "score the reward against the true reward (when the layout has one) every N "
+                           "iterations (0: only at the end)", min=0)
 
 
 def _standardize(x: np.ndarray) -> np.ndarray:
@@ -240,6 +241,7 @@ class DeepMaxEntIRL(IRLAlgorithm):
             return self._evaluate_stationary(reward)
         self.mce.cancel_check = self.cancel_check  # a Stop reaches inside the passes
         ev = self.mce.evaluate(reward)
+        self._last_plan = ev.plan
         return ev.objective, ev.learner_visitation, ev.policy
 
     def _step(self) -> dict[str, Any]:
@@ -257,7 +259,11 @@ class DeepMaxEntIRL(IRLAlgorithm):
         if not converged:
             self.opt.step()
         feats = self.problem.features
-        metrics = {"objective": objective, "log_likelihood": objective, "gradient_norm": gnorm,
+        if self.config.model == "stationary":  # the objective is the causal log-likelihood itself
+            named = {"log_likelihood": objective}
+        else:  # MCE's dual; the causal log-likelihood of its time-indexed policy beside it
+            named = {"dual_objective": objective, **self.mce.log_likelihoods(self._last_plan)}
+        metrics = {"objective": objective, **named, "gradient_norm": gnorm,
                    "visitation_gap_inf": float(np.max(np.abs(grad_r))),
                    **feature_gap(feats.counts(self.D_E), feats.counts(D))}
         return {"reward": reward, "expert_visitation": self.D_E, "learner_visitation": D,

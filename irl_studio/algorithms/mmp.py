@@ -47,7 +47,8 @@ class MMPConfig:
                           "infinite-horizon discounted occupancy", choices=("horizon", "exact"))
     start: str = knob("demos", "start distribution of the learner: the demonstrations' start cells, or the layout's",
                       choices=("demos", "layout"))
-    eval_every: int = knob(1, "compute EVD and reward correlation (needs a true reward) every N iterations", min=1)
+    eval_every: int = knob(1, "score the reward against the true reward (when the layout has one) every N "
+                           "iterations (0: only at the end)", min=0)
 
 
 class MMPIRL(Apprenticeship):

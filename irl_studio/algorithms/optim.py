@@ -33,10 +33,12 @@ class Ascent(ABC):
 class LBFGS(Ascent):
     """Limited-memory BFGS (Nocedal & Wright, Alg. 7.4) on -f, with an Armijo backtracking line search."""
 
-    def __init__(self, fun: Objective, theta0: np.ndarray, memory: int = 10, max_step: float = 10.0) -> None:
+    def __init__(self, fun: Objective, theta0: np.ndarray, memory: int = 10, max_step: float = 10.0,
+                 precondition: Callable[[], np.ndarray] | None = None) -> None:
         super().__init__(fun, theta0)
         self.memory: deque[tuple[np.ndarray, np.ndarray, float]] = deque(maxlen=memory)
         self.max_step = max_step
+        self.precondition = precondition  # () -> a positive diagonal approximating -H^{-1} at theta
 
     def _direction(self) -> np.ndarray:
         q = self.grad.copy()  # ascent: work with g = grad f, direction approximates H^{-1} g
@@ -45,7 +47,15 @@ class LBFGS(Ascent):
             a = rho * (s @ q)
             alphas.append(a)
             q -= a * y
-        if self.memory:
+        d = self.precondition() if self.precondition is not None else None
+        if d is not None:  # H0 = gamma diag(d), gamma = s.y / y.D y (Nocedal & Wright, eq. 7.20 with a diagonal)
+            if self.memory:
+                s, y, _ = self.memory[-1]
+                q *= d * ((s @ y) / max(float(y @ (d * y)), 1e-300))
+            else:
+                q *= d
+                q *= min(1.0, 1.0 / max(np.max(np.abs(q)), 1e-12))
+        elif self.memory:
             s, y, _ = self.memory[-1]
             q *= (s @ y) / (y @ y)
         else:
@@ -112,9 +122,10 @@ class GradientAscent(Ascent):
         self.value, self.grad = self._eval(self.theta)
 
 
-def make_optimizer(name: str, fun: Objective, theta0: np.ndarray, lr: float) -> Ascent:
+def make_optimizer(name: str, fun: Objective, theta0: np.ndarray, lr: float,
+                   precondition: Callable[[], np.ndarray] | None = None) -> Ascent:
     if name == "lbfgs":
-        return LBFGS(fun, theta0)
+        return LBFGS(fun, theta0, precondition=precondition)
     if name == "adam":
         return Adam(fun, theta0, lr=lr)
     if name == "gd":

@@ -1,9 +1,10 @@
 """Demonstrations: the `irl-studio.demos` format, validation against a layout's dynamics, empirical feature counts,
 and experts that generate demonstrations from a true reward.
 
-A trajectory is the list of cells occupied ``s_0 .. s_L`` and the ``L`` actions between them. Its counts use the same
-convention as the learner's visitation (:mod:`irl_studio.core.planning`): every cell occupied counts, the start and the
-final cell included, with weight ``gamma^t``.
+A trajectory is the list of cells occupied ``s_0 .. s_K`` and the ``K`` actions (steps) between them; under a horizon
+of T steps, ``K <= T`` (at most T + 1 cells). Its counts use the same convention as the learner's visitation
+(:mod:`irl_studio.core.planning`): every cell occupied counts, the start and the final cell included, with weight
+``gamma^t``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class Trajectory:
 
     def __len__(self) -> int:
         return len(self.cells)
+
+    @property
+    def steps(self) -> int:
+        """The number of actions (what the horizon counts)."""
+        return len(self.actions)
 
 
 @dataclass
@@ -131,13 +137,15 @@ def check_step(mdp: GridMDP, cell: tuple[int, int], action: str, nxt: tuple[int,
 
 
 def validate_demos(mdp: GridMDP, demos: Demos, horizon: int | None = None) -> None:
-    """Raise :class:`DemoError` naming the trajectory and the step when a demonstration is impossible."""
+    """Raise :class:`DemoError` naming the trajectory and the step when a demonstration is impossible or longer than
+    the horizon (``horizon`` steps, default the MDP's: at most that many actions)."""
     T = mdp.horizon if horizon is None else horizon
     for i, tr in enumerate(demos.trajectories):
         if mdp.state_of(*tr.cells[0]) < 0:
             raise DemoError(f"trajectory {i} starts on a wall or off the grid at {list(tr.cells[0])}")
-        if len(tr.cells) > T:
-            raise DemoError(f"trajectory {i} has {len(tr.cells)} cells but the horizon is {T}")
+        if len(tr.actions) > T:
+            raise DemoError(f"trajectory {i} has {len(tr.actions)} steps but the horizon is {T} steps "
+                            f"(raise the layout's horizon to at least {len(tr.actions)})")
         for j, a in enumerate(tr.actions):
             why = check_step(mdp, tr.cells[j], a, tr.cells[j + 1])
             if why:
@@ -147,7 +155,8 @@ def validate_demos(mdp: GridMDP, demos: Demos, horizon: int | None = None) -> No
 # --- empirical statistics -------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class DemoArrays:
-    """Demonstrations as state/action index arrays (validated): states (N, T) and actions (N, T-1), -1 padded."""
+    """Demonstrations as state/action index arrays (validated), T the horizon in steps: states (N, T + 1) and
+    actions (N, T), -1 padded; ``lengths`` the number of cells of each (steps + 1)."""
 
     states: np.ndarray
     actions: np.ndarray
@@ -161,6 +170,11 @@ class DemoArrays:
     def start_distribution(self, n_states: int) -> np.ndarray:
         return np.bincount(self.states[:, 0], minlength=n_states) / max(self.n, 1)
 
+    @property
+    def steps(self) -> np.ndarray:
+        """(N,) the number of actions of each demonstration."""
+        return self.lengths - 1
+
     def time_weights(self, horizon: int, discount: float = 1.0) -> np.ndarray:
         return time_weights(horizon, discount, self.lengths, self.ended_at_goal)
 
@@ -172,8 +186,8 @@ def to_arrays(mdp: GridMDP, demos: Demos, horizon: int | None = None) -> DemoArr
     T = mdp.horizon if horizon is None else horizon
     validate_demos(mdp, demos, T)
     N = len(demos)
-    states = np.full((N, T), -1, dtype=np.int64)
-    actions = np.full((N, max(T - 1, 0)), -1, dtype=np.int64)
+    states = np.full((N, T + 1), -1, dtype=np.int64)
+    actions = np.full((N, T), -1, dtype=np.int64)
     lengths = np.zeros(N, dtype=np.int64)
     goal = np.zeros(N, dtype=bool)
     for i, tr in enumerate(demos.trajectories):
@@ -205,7 +219,8 @@ def from_rollouts(mdp: GridMDP, states: np.ndarray, actions: np.ndarray, lengths
 
 def expert_demos(mdp: GridMDP, true_reward: np.ndarray, n: int, expert: str = "optimal", seed: int = 0,
                  horizon: int | None = None, beta: float = 1.0) -> Demos:
-    """``n`` demonstrations of an expert for ``true_reward`` (per state), seeded.
+    """``n`` demonstrations of an expert for ``true_reward`` (per state), seeded, of at most ``horizon`` steps (default:
+    the layout's), ending early at a goal.
 
     ``optimal``: greedy in the discounted optimal Q (hard value iteration; finite horizon when discount is 1).
     ``soft``: the soft-optimal (maximum causal entropy) policy, stationary for the discounted infinite horizon

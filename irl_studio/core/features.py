@@ -12,8 +12,10 @@ Feature sets (the ``--features`` names of the command line):
   level that makes reaching an absorbing goal worth it).
 * ``objectworld``: Levine et al. 2011, continuous: Euclidean distance to the nearest object of each inner colour and
   of each outer colour (2C columns).
-* ``objectworld-discrete``: Levine et al. 2011, discrete: indicators ``distance < d`` for ``d = 1 .. N-1``, for each
-  inner and outer colour (2C(N-1) columns, N the grid side).
+* ``objectworld-discrete``: Levine et al. 2011, discrete, as in their toolkit: indicators "an object of this colour
+  within distance d", ``distance <= d``, for ``d = 1 .. N-1``, for each inner and outer colour (2C(N-1) columns, N
+  the grid side). With ``<=`` the Objectworld true reward (within 3 of outer colour 0 and within 2 of outer colour 1)
+  is exactly expressible, as with the continuous features.
 * ``macrocell``: Abbeel & Ng 2004, indicator of the square macrocell (side = the layout's ``macrocell``) of the cell.
 """
 
@@ -127,8 +129,8 @@ def objectworld_discrete_features(layout: Layout, mdp: GridMDP) -> Features:
     d, names = object_distances(layout, mdp)
     N = max(mdp.rows, mdp.cols)
     thresholds = np.arange(1, N)
-    mat = (d[:, :, None] < thresholds[None, None, :]).reshape(mdp.n_states, -1).astype(np.float64)
-    fnames = tuple(f"{n} < {t}" for n in names for t in thresholds)
+    mat = (d[:, :, None] <= thresholds[None, None, :]).reshape(mdp.n_states, -1).astype(np.float64)
+    fnames = tuple(f"{n} within {t}" for n in names for t in thresholds)
     return Features("objectworld-discrete", mat, fnames)
 
 

@@ -96,7 +96,8 @@ class Layout:
 
     @property
     def horizon(self) -> int:
-        """Number of time steps (cells occupied) of an episode: the file's value, else 2 x (rows + cols)."""
+        """Number of steps (actions) of an episode, which occupies at most horizon + 1 cells: the file's value, else
+        2 x (rows + cols)."""
         return self.horizon_override if self.horizon_override is not None else 2 * (self.rows + self.cols)
 
     @property
@@ -355,11 +356,15 @@ def write_json(path: str | Path, data: Any, error: type[IRLStudioError], compact
         text = json.dumps(data, indent=1 if compact_rows else 2, allow_nan=False)
     except ValueError as exc:  # NaN or infinity somewhere in the data
         raise error(f"{p}: cannot be written ({exc})") from None
+    tmp = p.with_name(p.name + ".tmp")
     try:
-        tmp = p.with_name(p.name + ".tmp")
         tmp.write_text(text + "\n", encoding="utf-8")
         tmp.replace(p)  # never leave a half-written file behind
     except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)  # nor a temporary
+        except OSError:
+            pass
         raise error(f"{p}: cannot be written ({exc.strerror or exc})") from None
 
 

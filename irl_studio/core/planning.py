@@ -2,13 +2,15 @@
 
 Conventions (the same for demonstrations, see :mod:`irl_studio.core.demos`, and for every algorithm):
 
-* An episode occupies the cells ``s_0 .. s_{T-1}``: ``T`` (the horizon) counts *states*, and there are ``T - 1``
-  actions. The reward ``r(s)`` is received in every cell occupied, the start cell and the final cell included.
+* The horizon ``T`` counts *steps* (actions), as Gymnasium's ``max_episode_steps`` and ``imitation``'s ``horizon``:
+  an episode takes at most ``T`` actions and occupies at most ``T + 1`` cells ``s_0 .. s_T``. The reward ``r(s)`` is
+  received in every cell occupied, the start cell and the final cell included. Time-indexed arrays (values,
+  visitation by time) therefore have ``T + 1`` rows, ``t = 0 .. T``; policies act at ``t = 0 .. T - 1``.
 * Goal states are absorbing: the episode ends on arrival, after the goal's reward; nothing follows. Their value is
   ``V(goal) = r(goal)`` and visitation mass that reaches a goal is counted once, then leaves.
-* Visitation ``D(s) = sum_t w_t P(s_t = s)`` with ``w_t = gamma^t`` times an optional per-step weight (the fraction of
-  demonstrations still running at ``t``, see :func:`time_weights`). With no goals and unit weights ``D`` sums to
-  ``T``; with goals, to the expected episode length. The same discount is used in the policy and in the visitation.
+* Visitation ``D(s) = sum_{t=0..T} w_t P(s_t = s)`` with ``w_t = gamma^t`` times an optional per-step weight (the
+  fraction of demonstrations still running at ``t``, see :func:`time_weights`). With no goals and unit weights ``D``
+  sums to ``T + 1`` (the cells occupied); with goals, to the expected number of cells occupied. The same discount is used in the policy and in the visitation.
 * Soft (maximum-entropy) backups come in two kinds:
   - *causal* (Ziebart 2010, soft value iteration): ``Q(s,a) = r(s) + gamma E_{s'}[V(s')]``, ``V = logsumexp_a Q``;
   - *optimistic* (the lecture's backward messages, Ziebart 2008): ``log beta(s,a) = r(s) + log E_{s'}[beta(s')]``,
@@ -38,7 +40,7 @@ class PlanningError(IRLStudioError):
 
 Cancel = CancelCheck
 _CANCEL_EVERY = 32  # time steps between two looks at the cancel callback
-VALUES_MEMORY_LIMIT = 2 * 2**30  # bytes of (T, S) soft values a finite-horizon pass may allocate
+VALUES_MEMORY_LIMIT = 2 * 2**30  # bytes of (T + 1, S) soft values a finite-horizon pass may allocate
 
 
 def poll_cancel(cancel: Cancel, t: int) -> None:
@@ -107,15 +109,15 @@ def _push(mdp: GridMDP, sa_am: np.ndarray) -> np.ndarray:
 
 
 # --- soft value iteration -----------------------------------------------------------------------------------------
-_POLICY_CACHE_LIMIT = 4_000_000  # keep time-indexed log-policies (T*A*S floats) when they fit in 32 MB
+_POLICY_CACHE_LIMIT = 4_000_000  # keep time-indexed log-policies ((T+1)*A*S floats) when they fit in 32 MB
 
 
 @dataclass(frozen=True, eq=False)
 class SoftPlan:
     """The result of a soft backward pass: values V, and the policy they define.
 
-    ``V`` is (T, S) for a finite horizon (time-indexed policy) or (S,) for the discounted infinite horizon
-    (stationary policy). For large problems policies are not stored: ``pi_t = exp(Q_t - V_t)`` is recomputed from
+    ``V`` is (T + 1, S) for a finite horizon of T steps (time-indexed policy, ``V[T] = r``: the last cell, no action
+    left) or (S,) for the discounted infinite horizon (stationary policy). For large problems policies are not stored: ``pi_t = exp(Q_t - V_t)`` is recomputed from
     ``V_{t+1}`` with one gather and a small product, so a 256 x 256 grid with a horizon of 512 keeps (T, S) floats,
     not (T, S, A).
     """
@@ -125,7 +127,7 @@ class SoftPlan:
     V: np.ndarray
     discount: float
     optimistic: bool = False
-    log_pi_cache: np.ndarray | None = None  # (T, A, S) action-major, when small
+    log_pi_cache: np.ndarray | None = None  # (T + 1, A, S) action-major, when small
 
     @property
     def finite(self) -> bool:
@@ -133,10 +135,11 @@ class SoftPlan:
 
     @property
     def horizon(self) -> int | None:
-        return int(self.V.shape[0]) if self.finite else None
+        """The number of steps T (the values have T + 1 rows), or None for the infinite horizon."""
+        return int(self.V.shape[0]) - 1 if self.finite else None
 
     def q_am(self, t: int = 0) -> np.ndarray:
-        """Q_t(a, s) = r(s) + gamma backup(V_{t+1}) (action-major; terminal states and the last step: r)."""
+        """Q_t(a, s) = r(s) + gamma backup(V_{t+1}) (action-major; terminal states and t = T, no step left: r)."""
         mdp = self.mdp
         if self.finite and t >= self.V.shape[0] - 1:
             return np.broadcast_to(self.reward, (mdp.n_actions, mdp.n_states)).copy()
@@ -156,7 +159,7 @@ class SoftPlan:
         return self.log_policy_am(t).T.copy()
 
     def policy(self, t: int = 0) -> np.ndarray:
-        """pi_t(a | s), (S, A), rows sum to one (uniform on terminal states and at the last step)."""
+        """pi_t(a | s), (S, A), rows sum to one (uniform on terminal states and at t = T, where no step is left)."""
         return np.exp(self.log_policy(t))
 
     def policy_am(self, t: int = 0) -> np.ndarray:
@@ -171,7 +174,8 @@ def soft_value_iteration(mdp: GridMDP, reward: np.ndarray, horizon: int | None =
                          cancel: Cancel = None) -> SoftPlan:
     """Soft value iteration.
 
-    ``horizon`` given: finite horizon, ``V_{T-1} = r``, ``V_t = logsumexp_a [r + gamma backup(V_{t+1})]``.
+    ``horizon`` T given: finite horizon of T steps, ``V_T = r``, ``V_t = logsumexp_a [r + gamma backup(V_{t+1})]``
+    for t = T-1 .. 0 (T backups; V has T + 1 rows).
     ``horizon`` None: discounted infinite horizon (needs ``discount < 1``), iterated to ``tol``.
     ``optimistic`` selects the lecture's message backup log E[exp V] instead of the causal E[V].
     ``cancel``: polled every few steps; when it returns True the pass raises :class:`Cancelled`.
@@ -182,16 +186,17 @@ def soft_value_iteration(mdp: GridMDP, reward: np.ndarray, horizon: int | None =
     if horizon is not None:
         T = int(horizon)
         if T < 1:
-            raise PlanningError(f"the horizon must be at least 1, not {T}")
-        if T * S * 8 > VALUES_MEMORY_LIMIT:
-            raise PlanningError(f"a horizon of {T} on {S} states needs {T * S * 8 / 2**30:.1f} GiB of soft values "
-                                f"(at most {VALUES_MEMORY_LIMIT / 2**30:.0f} GiB): lower the horizon or the grid")
-        V = np.empty((T, S))
-        V[T - 1] = r
-        cache = np.empty((T, A, S)) if T * A * S <= _POLICY_CACHE_LIMIT else None
+            raise PlanningError(f"the horizon must be at least 1 step, not {T}")
+        if (T + 1) * S * 8 > VALUES_MEMORY_LIMIT:
+            raise PlanningError(f"a horizon of {T} steps on {S} states needs {(T + 1) * S * 8 / 2**30:.1f} GiB of "
+                                f"soft values (at most {VALUES_MEMORY_LIMIT / 2**30:.0f} GiB): lower the horizon or "
+                                f"the grid")
+        V = np.empty((T + 1, S))
+        V[T] = r
+        cache = np.empty((T + 1, A, S)) if (T + 1) * A * S <= _POLICY_CACHE_LIMIT else None
         if cache is not None:
-            cache[T - 1] = -np.log(A)
-        for t in range(T - 2, -1, -1):
+            cache[T] = -np.log(A)
+        for t in range(T - 1, -1, -1):
             poll_cancel(cancel, t)
             q = r + discount * _backup(mdp, V[t + 1], optimistic)  # Q_t(a, s)
             q[:, term] = r[term]
@@ -224,14 +229,15 @@ def soft_value_iteration(mdp: GridMDP, reward: np.ndarray, horizon: int | None =
 class HardPlan:
     """Optimal values of a discounted (or finite-horizon) problem and a greedy deterministic policy.
 
-    Finite horizon (discount 1): ``greedy_t`` (T, S) holds the time-indexed greedy actions and ``policy(t)`` uses
+    Finite horizon of T steps: ``greedy_t`` (T + 1, S) holds the time-indexed greedy actions (row T unused: no step
+    is left there) and ``policy(t)`` uses
     them (the t = 0 policy applied at every step can procrastinate forever on ties, e.g. 'stay' next to a goal)."""
 
     V: np.ndarray  # (S,) values at t = 0
     Q: np.ndarray  # (S, A)
     greedy: np.ndarray  # (S,) action index (first best on ties)
     discount: float = 1.0
-    greedy_t: np.ndarray | None = None  # (T, S) time-indexed greedy actions of a finite-horizon problem
+    greedy_t: np.ndarray | None = None  # (T + 1, S) time-indexed greedy actions of a finite-horizon problem
 
     def policy(self, t: int = 0) -> np.ndarray:
         g = self.greedy if self.greedy_t is None else self.greedy_t[min(t, len(self.greedy_t) - 1)]
@@ -248,8 +254,8 @@ def hard_value_iteration(mdp: GridMDP, reward: np.ndarray, discount: float | Non
                          V0: np.ndarray | None = None) -> HardPlan:
     """Value iteration ``V = max_a [r + gamma E V']`` (terminal: ``V = r``).
 
-    With ``discount < 1`` it runs to convergence; with ``discount == 1`` it needs ``horizon`` T and does T - 1
-    backups (T states occupied): ``V`` and ``greedy`` are those of t = 0, ``greedy_t`` holds every step's.
+    With ``discount < 1`` it runs to convergence (``horizon`` is ignored); with ``discount == 1`` it needs ``horizon``
+    T and plans the T-step episode (:func:`finite_horizon_plan`).
     """
     r = _check_reward(mdp, reward)
     g = mdp.discount if discount is None else float(discount)
@@ -263,15 +269,7 @@ def hard_value_iteration(mdp: GridMDP, reward: np.ndarray, discount: float | Non
     if g >= 1.0:
         if horizon is None:
             raise PlanningError("value iteration with discount 1 needs a finite horizon")
-        T = int(horizon)
-        V = r.copy()
-        Q = np.broadcast_to(r, (mdp.n_actions, mdp.n_states)).copy()
-        greedy_t = np.zeros((T, mdp.n_states), dtype=np.int8)  # the last step's action is irrelevant: stay
-        for t in range(T - 2, -1, -1):
-            Q = backup(V)
-            V = Q.max(axis=0)
-            greedy_t[t] = np.argmax(Q, axis=0)
-        return HardPlan(V, Q.T.copy(), np.argmax(Q, axis=0), g, greedy_t)
+        return finite_horizon_plan(mdp, r, int(horizon), g)
     else:
         V = np.where(term, r, 0.0) if V0 is None else np.asarray(V0, dtype=np.float64).copy()
         for _ in range(max_iter):
@@ -284,20 +282,42 @@ def hard_value_iteration(mdp: GridMDP, reward: np.ndarray, discount: float | Non
     return HardPlan(V, Q.T.copy(), np.argmax(Q, axis=0), g)
 
 
+def finite_horizon_plan(mdp: GridMDP, reward: np.ndarray, horizon: int, discount: float = 1.0) -> HardPlan:
+    """The optimal time-indexed policy of the T-step episode (T = ``horizon`` backups, T + 1 cells), discounted by
+    ``discount``: ``V_T = r``, ``Q_t = r + gamma E[V_{t+1}]``, ``V_t = max_a Q_t``. ``V``, ``Q`` and ``greedy`` are
+    those of t = 0; ``greedy_t`` holds every step's (first best on ties)."""
+    r = _check_reward(mdp, reward)
+    T = int(horizon)
+    if T < 0:
+        raise PlanningError(f"the horizon must be at least 0 steps, not {T}")
+    term = mdp.terminal
+    V = r.copy()
+    Q = np.broadcast_to(r, (mdp.n_actions, mdp.n_states)).copy()
+    greedy_t = np.zeros((T + 1, mdp.n_states), dtype=np.int8)  # at t = T no step is left: 'stay' (unused)
+    for t in range(T - 1, -1, -1):
+        Q = r + discount * expected_next_am(mdp, V)
+        Q[:, term] = r[term]
+        V = Q.max(axis=0)
+        greedy_t[t] = np.argmax(Q, axis=0)
+    return HardPlan(V, Q.T.copy(), np.argmax(Q, axis=0), float(discount), greedy_t)
+
+
 # --- visitation ---------------------------------------------------------------------------------------------------
 def time_weights(horizon: int, discount: float = 1.0, lengths: np.ndarray | None = None,
                  ended_at_goal: np.ndarray | None = None) -> np.ndarray:
-    """w_t = gamma^t * (fraction of demonstrations still running at t), t = 0..T-1.
+    """w_t = gamma^t * (fraction of demonstrations still running at t), t = 0..T (T = ``horizon`` steps).
 
-    A demonstration that ends at a goal counts as running until the horizon (the goal absorbs the learner the same
-    way); one that stops early elsewhere stops counting after its last cell. No demonstrations: all ones.
+    ``lengths``: the number of *cells* of each demonstration (steps + 1). A demonstration that ends at a goal counts
+    as running until the horizon (the goal absorbs the learner the same way); one that stops early elsewhere stops
+    counting after its last cell. No demonstrations: all ones.
     """
-    w = discount ** np.arange(horizon, dtype=np.float64)
+    n_cells = int(horizon) + 1
+    w = discount ** np.arange(n_cells, dtype=np.float64)
     if lengths is not None and len(lengths):
         L = np.asarray(lengths, dtype=np.int64).copy()
         if ended_at_goal is not None:
-            L[np.asarray(ended_at_goal, dtype=bool)] = horizon
-        running = (L[None, :] > np.arange(horizon)[:, None]).mean(axis=1)
+            L[np.asarray(ended_at_goal, dtype=bool)] = n_cells
+        running = (L[None, :] > np.arange(n_cells)[:, None]).mean(axis=1)
         w = w * running
     return w
 
@@ -317,10 +337,11 @@ def _policy_source(plan: SoftPlan | HardPlan):
 
 def state_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, weights: np.ndarray | None = None,
                      start: np.ndarray | None = None, return_sa: bool = False):
-    """Expected visitation ``D(s) = sum_t w_t P(s_t = s)`` of a policy (forward pass through the true dynamics).
+    """Expected visitation ``D(s) = sum_{t=0..T} w_t P(s_t = s)`` of a policy over an episode of T = ``horizon``
+    steps (forward pass through the true dynamics).
 
-    ``weights`` default to ``gamma^t`` of the plan. With ``return_sa`` also returns the state-action visitation
-    (S, A) (terminal and last-step mass split as the policy there: uniformly).
+    ``weights`` (T + 1 of them) default to ``gamma^t`` of the plan. With ``return_sa`` also returns the state-action
+    visitation (S, A) (terminal and last-cell mass split as the policy there: uniformly).
     """
     T = int(horizon)
     if weights is None:
@@ -329,14 +350,14 @@ def state_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, weig
     D = np.zeros(mdp.n_states)
     Dsa = np.zeros((mdp.n_actions, mdp.n_states)) if return_sa else None
     policy_at = _policy_source(plan)
-    for t in range(T):
+    for t in range(T + 1):
         D += weights[t] * d
-        if Dsa is None and t == T - 1:
+        if Dsa is None and t == T:
             break
         sa = policy_at(t) * d  # x(a, s) = pi_t(a | s) d_t(s)
         if Dsa is not None:
             Dsa += weights[t] * sa
-        if t < T - 1:
+        if t < T:
             d = _push(mdp, sa)
     return (D, Dsa.T.copy()) if return_sa else D
 
@@ -344,32 +365,33 @@ def state_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, weig
 def staggered_visitation(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int, inject: dict[int, np.ndarray],
                          discount: float = 1.0, cancel: Cancel = None) -> np.ndarray:
     """Visitation of episodes that start at different times: ``inject[t0]`` (S,) is start mass entering at time
-    ``t0`` and followed with the policy of times t0, t0+1, .. T-1, each episode discounted from its own start:
-    ``D = sum_t d_t``, ``d_{t+1} = gamma push(pi_t d_t) + inject[t+1]``.
+    ``t0`` (0 .. T) and followed with the policy of times t0, t0+1, .. T-1, each episode discounted from its own
+    start: ``D = sum_t d_t``, ``d_{t+1} = gamma push(pi_t d_t) + inject[t+1]``. Injections may be negative (the
+    pass is linear in them).
 
-    This is the exact gradient of ``sum_i V_{T-L_i}(s_{0,i})`` (the soft values of episodes of different lengths
-    L_i, :mod:`irl_studio.algorithms.mce`) with respect to the reward."""
+    This is the exact gradient of ``sum_i V_{T-K_i}(s_{0,i})`` (the soft values of episodes of different numbers of
+    steps K_i, :mod:`irl_studio.algorithms.mce`) with respect to the reward."""
     T = int(horizon)
     policy_at = _policy_source(plan)
     d = np.zeros(mdp.n_states)
     D = np.zeros(mdp.n_states)
-    for t in range(T):
+    for t in range(T + 1):
         poll_cancel(cancel, t)
         if t in inject:
             d = d + inject[t]
         D += d
-        if t < T - 1:
+        if t < T:
             d = discount * _push(mdp, policy_at(t) * d)
     return D
 
 
 def visitation_by_time(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int,
                        start: np.ndarray | None = None) -> np.ndarray:
-    """(T, S) array of P(s_t = s) (for tests and views; memory T x S)."""
+    """(T + 1, S) array of P(s_t = s), t = 0 .. T (for tests and views; memory (T + 1) x S)."""
     d = _start(mdp, start).copy()
-    out = np.zeros((horizon, mdp.n_states))
+    out = np.zeros((horizon + 1, mdp.n_states))
     policy_at = _policy_source(plan)
-    for t in range(horizon):
+    for t in range(horizon + 1):
         out[t] = d
         d = _push(mdp, policy_at(t) * d)
     return out
@@ -378,7 +400,8 @@ def visitation_by_time(plan: SoftPlan | HardPlan, mdp: GridMDP, horizon: int,
 # --- the lecture's messages ---------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Messages:
-    """Backward messages log beta_t(s) (T, S), forward messages log alpha_t(s) (T, S) and log Z = log p(O_{1:T}).
+    """Backward messages log beta_t(s) (T + 1, S), forward messages log alpha_t(s) (T + 1, S) and
+    log Z = log p(O_{0:T}), for an episode of T steps.
 
     beta_t(s, a) = p(O_t..O_T | s_t, a_t) = exp(r(s)) E[beta_{t+1}(s')], beta_t(s) = sum_a beta_t(s, a) (a unit
     action prior); alpha_t(s) = p(s_t, O_1..O_{t-1}); mu_t(s, a) = alpha_t(s) beta_t(s, a) / Z.
@@ -393,11 +416,11 @@ class Messages:
         return self.plan.V
 
     def state_marginals(self) -> np.ndarray:
-        """(T, S): p(s_t = s | O_{1:T}) (with goals, rows sum to the probability the episode still runs)."""
+        """(T + 1, S): p(s_t = s | O) (with goals, rows sum to the probability the episode still runs)."""
         return np.exp(self.log_alpha + self.log_beta - self.log_z)
 
     def state_action_marginal(self, t: int) -> np.ndarray:
-        """mu_t(s, a) = alpha_t(s) beta_t(s, a) / Z, (S, A) (terminal states and the last step: split uniformly)."""
+        """mu_t(s, a) = alpha_t(s) beta_t(s, a) / Z, (S, A) (terminal states and t = T: split uniformly)."""
         return np.exp(self.log_alpha[t][:, None] + self.log_beta[t][:, None] + self.plan.log_policy(t) - self.log_z)
 
 
@@ -417,12 +440,12 @@ def messages(mdp: GridMDP, reward: np.ndarray, horizon: int, start: np.ndarray |
     (The MaxEnt algorithm runs the same two passes without keeping every alpha_t; this full form is the reference
     the tests and the benchmark check.)"""
     plan = soft_value_iteration(mdp, reward, horizon=horizon, discount=1.0, optimistic=True)
-    T, S = plan.V.shape
+    n_cells, S = plan.V.shape  # T + 1 rows: t = 0 .. T
     live = live_reward(mdp, plan.reward)
-    log_alpha = np.empty((T, S))
+    log_alpha = np.empty((n_cells, S))
     with np.errstate(divide="ignore"):
         log_alpha[0] = np.log(_start(mdp, start))
-    for t in range(T - 1):
+    for t in range(n_cells - 1):
         log_alpha[t + 1] = forward_message(mdp, live, log_alpha[t])
     log_z = float(logsumexp(log_alpha[0] + plan.V[0]))
     if not np.isfinite(log_z):
@@ -449,7 +472,7 @@ def policy_transition(mdp: GridMDP, pi: np.ndarray) -> sp.csr_matrix:
 def evaluate_policy(mdp: GridMDP, reward: np.ndarray, pi: np.ndarray, discount: float | None = None,
                     horizon: int | None = None) -> np.ndarray:
     """V^pi(s) under ``reward``: exact sparse solve of (I - gamma P_pi) V = r for gamma < 1; with gamma == 1, the
-    sum of rewards over ``horizon`` steps. ``pi`` is a stationary (S, A) policy."""
+    sum of rewards over the ``horizon`` T steps (T + 1 cells). ``pi`` is a stationary (S, A) policy."""
     r = _check_reward(mdp, reward)
     g = mdp.discount if discount is None else float(discount)
     Ppi = policy_transition(mdp, pi)
@@ -458,14 +481,46 @@ def evaluate_policy(mdp: GridMDP, reward: np.ndarray, pi: np.ndarray, discount: 
         return spla.spsolve(M, r)
     T = mdp.horizon if horizon is None else int(horizon)
     V = r.copy()
-    for _ in range(T - 1):
+    for _ in range(T):
         V = r + Ppi @ V
     return V
 
 
+def policy_iteration(mdp: GridMDP, reward: np.ndarray, discount: float | None = None, init: np.ndarray | None = None,
+                     max_iter: int = 10_000) -> HardPlan:
+    """The optimal stationary policy of the discounted problem by policy iteration (Howard): evaluate the greedy
+    policy exactly with one sparse solve, improve it, repeat until it is stable. ``init``: (S,) actions to start from
+    (the last call's, when many close rewards are solved in turn: a few solves). An action is kept unless another is
+    better by more than a relative 1e-12, so float noise cannot make it cycle."""
+    r = _check_reward(mdp, reward)
+    g = mdp.discount if discount is None else float(discount)
+    if not g < 1.0:
+        raise PlanningError("policy iteration needs a discount below 1")
+    S, A = mdp.n_states, mdp.n_actions
+    term = mdp.terminal
+    cols = np.arange(S)
+    pol = np.zeros(S, dtype=np.int64) if init is None or len(init) != S else np.asarray(init, dtype=np.int64)
+    if init is None:  # a cheap first guess: greedy in the one-step lookahead
+        pol = np.argmax(r + g * expected_next_am(mdp, r), axis=0)
+    eye = sp.identity(S, format="csc")
+    for _ in range(max_iter):
+        pi = np.zeros((S, A))
+        pi[cols, pol] = 1.0
+        V = spla.spsolve(eye - g * policy_transition(mdp, pi).tocsc(), r)
+        Q = r + g * expected_next_am(mdp, V)
+        Q[:, term] = r[term]
+        best = Q.max(axis=0)
+        keep = Q[pol, cols] >= best - 1e-12 * np.maximum(1.0, np.abs(best))
+        if keep.all():
+            break
+        pol = np.where(keep, pol, np.argmax(Q, axis=0))
+    return HardPlan(V, Q.T.copy(), pol.astype(np.int64), g)
+
+
 @dataclass(frozen=True)
 class Rollouts:
-    """Sampled episodes: states (N, T) padded with -1 after the end, actions (N, T-1) padded with -1, lengths (N,)."""
+    """Sampled episodes of at most T steps: states (N, T + 1) padded with -1 after the end, actions (N, T) padded
+    with -1, lengths (N,): the number of cells of each (steps + 1)."""
 
     states: np.ndarray
     actions: np.ndarray
@@ -474,17 +529,18 @@ class Rollouts:
 
 def rollout(mdp: GridMDP, plan: SoftPlan | HardPlan, n: int, horizon: int, seed: int | np.random.Generator = 0,
             start: np.ndarray | None = None) -> Rollouts:
-    """Sample ``n`` episodes of at most ``horizon`` states from a policy, seeded; episodes stop at goals."""
+    """Sample ``n`` episodes of at most ``horizon`` steps (T + 1 cells) from a policy, seeded; episodes stop at
+    goals."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     p0 = _start(mdp, start)
-    states = np.full((n, horizon), -1, dtype=np.int64)
-    actions = np.full((n, max(horizon - 1, 0)), -1, dtype=np.int64)
+    states = np.full((n, horizon + 1), -1, dtype=np.int64)
+    actions = np.full((n, max(horizon, 0)), -1, dtype=np.int64)
     s = rng.choice(mdp.n_states, size=n, p=p0 / p0.sum())
     states[:, 0] = s
     alive = ~mdp.terminal[s]
     lengths = np.ones(n, dtype=np.int64)
     policy_at = _policy_source(plan)
-    for t in range(horizon - 1):
+    for t in range(horizon):
         if not alive.any():
             break
         pi = policy_at(t)

@@ -11,13 +11,13 @@ from irl_studio.core.mdp import GridMDP
 
 
 def max_actions(horizon: int) -> int:
-    """The most actions a demonstration may take under a horizon."""
-    return horizon - 1
+    """The most actions a demonstration may take under a horizon (the horizon counts steps)."""
+    return horizon
 
 
 def horizon_for(steps: int) -> int:
     """The smallest horizon that lets a demonstration take ``steps`` actions."""
-    return steps + 1
+    return steps
 
 
 def action_between(cell: tuple[int, int], nxt: tuple[int, int]) -> str:

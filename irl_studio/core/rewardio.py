@@ -39,10 +39,10 @@ def save_reward(path: str | Path, reward_grid: np.ndarray, layout: Layout | None
         if suffix == ".npy":
             buf = io.BytesIO()
             np.save(buf, r, allow_pickle=False)
-            p.write_bytes(buf.getvalue())
+            write_atomic(p, buf.getvalue())
         elif suffix == ".csv":
             lines = [",".join("" if not np.isfinite(v) else repr(float(v)) for v in row) for row in r]
-            p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            write_atomic(p, ("\n".join(lines) + "\n").encode("utf-8"))
         elif suffix == ".json":
             data: dict[str, Any] = {"format": FORMAT, "version": VERSION,
                                     "reward": [[None if not np.isfinite(v) else float(v) for v in row] for row in r]}
@@ -56,6 +56,18 @@ def save_reward(path: str | Path, reward_grid: np.ndarray, layout: Layout | None
             raise RewardFileError(f"{p}: unknown reward file type {suffix!r}; use one of {', '.join(SUFFIXES)}")
     except OSError as exc:
         raise RewardFileError(f"{p}: cannot be written ({exc.strerror or exc})") from None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path`` (os.replace): a reader never
+    sees a half-written file, and a failed write leaves the old file as it was."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _jsonable(x: Any) -> Any:
@@ -83,8 +95,11 @@ def load_reward(path: str | Path, shape: tuple[int, int] | None = None) -> np.nd
             r = np.load(p, allow_pickle=False)
         except FileNotFoundError:
             raise RewardFileError(f"{p}: no such file") from None
-        except (ValueError, OSError, EOFError) as exc:
-            raise RewardFileError(f"{p}: not a readable .npy array ({exc})") from None
+        except MemoryError:
+            raise RewardFileError(f"{p}: its header asks for more memory than this machine has") from None
+        except Exception as exc:  # noqa: BLE001 - a damaged header can raise anything numpy's parser raises
+            # (ValueError, EOFError, SyntaxError and tokenize errors of the header's dict literal, ...)
+            raise RewardFileError(f"{p}: not a readable .npy array ({type(exc).__name__}: {exc})") from None
     elif suffix == ".csv":
         try:
             text = p.read_text(encoding="utf-8")
@@ -113,12 +128,19 @@ def load_reward(path: str | Path, shape: tuple[int, int] | None = None) -> np.nd
 def grid_from_json(rows: Any, error: type[IRLStudioError], what: str) -> np.ndarray:
     """A reward grid from JSON rows of numbers and nulls (NaN on walls); ``error`` with ``what`` named otherwise."""
     try:
-        grid = np.array([[np.nan if v is None else float(v) for v in row] for row in rows], dtype=np.float64)
-    except (TypeError, ValueError):
+        grid = np.array([[np.nan if v is None else _number(v) for v in row] for row in rows], dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
         raise error(f"{what} must be rows of numbers or null") from None
     if grid.ndim != 2:
         raise error(f"{what} must be a grid (rows of equal length)")
     return grid
+
+
+def _number(v: Any) -> float:
+    """A JSON number as a float (a string, a bool, a list is refused; an integer too large for a float too)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError(f"{v!r} is not a number")
+    return float(v)
 
 
 def reward_on_floor(layout: Layout, reward_grid: np.ndarray, source: str = "reward") -> np.ndarray:

@@ -70,5 +70,13 @@ def reward_image(reward_grid: np.ndarray, title: str = "learned reward", cell: i
 
 def save_reward_png(path: str | Path, reward_grid: np.ndarray, title: str = "learned reward") -> None:
     img = reward_image(reward_grid, title)
-    if not img.save(str(path), "PNG"):
+    p = Path(path)
+    tmp = p.with_name(p.name + ".tmp")
+    if not img.save(str(tmp), "PNG"):  # written beside, then renamed over: never half-written
+        tmp.unlink(missing_ok=True)
         raise RewardFileError(f"{path}: cannot be written as PNG")
+    try:
+        tmp.replace(p)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise RewardFileError(f"{path}: cannot be written ({exc.strerror or exc})") from None

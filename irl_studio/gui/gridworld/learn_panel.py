@@ -28,7 +28,9 @@ from irl_studio.gui.gridworld.document import GridDocument
 from irl_studio.gui.render import save_reward_png
 
 # the metrics the label shows, in this order, when the run has them
-SHOWN = ("log_likelihood", "objective", "feature_gap_inf", "evd", "evd_normalized", "pearson")
+SHOWN = ("log_likelihood", "feature_gap_inf", "evd", "evd_normalized", "pearson")
+# and at the end of a run (scored once then): Levine et al.'s EVD (discounted, infinite horizon) beside the episode's
+SHOWN_AT_END = (*SHOWN, "evd_infinite", "evd_infinite_normalized")
 
 
 class LearnPanel(QGroupBox):
@@ -62,7 +64,7 @@ class LearnPanel(QGroupBox):
         self.runButton, self.pauseButton, self.stopButton = self.bar.runButton, self.bar.pauseButton, \
             self.bar.stopButton
         self.runStatusLabel = self.bar.statusLabel
-        self.metricsLabel = status_label("metricsLabel", "Latest metrics", "", lines=3)
+        self.metricsLabel = status_label("metricsLabel", "Latest metrics", "", lines=5)
         v.addWidget(self.metricsLabel)
         self.exportRewardButton = button("Export reward…", "exportRewardButton",
                                          "Save the learned reward as .npy, .csv, .json or .png",
@@ -156,8 +158,13 @@ class LearnPanel(QGroupBox):
         self.metricsLabel.setText(fmt_metrics(snap.metrics, SHOWN))
 
     def _on_finished(self, snap, outcome: str, message: str) -> None:
-        if snap is not None:
-            self._on_snapshot(snap)
+        if snap is None:
+            return
+        self._on_snapshot(snap)
+        text = fmt_metrics(snap.metrics, SHOWN_AT_END)
+        notes = list(getattr(snap, "notes", ()) or ())  # e.g. weights the demonstrations leave undetermined
+        self.metricsLabel.setText("\n".join([text, *notes]))
+        self.metricsLabel.setToolTip("\n".join([text, *notes]))
 
     # --- export -------------------------------------------------------------------------------------------------
     def export_reward(self, path: str) -> bool:
