@@ -15,18 +15,8 @@ import pytest
 
 from irl_studio.core.layout import Layout
 from irl_studio.core.mdp import build_mdp
-from irl_studio.core.planning import (
-    PlanningError,
-    evaluate_policy,
-    hard_value_iteration,
-    message_visitation,
-    messages,
-    rollout,
-    soft_value_iteration,
-    state_visitation,
-    time_weights,
-    visitation_by_time,
-)
+from irl_studio.core.planning import PlanningError, hard_value_iteration, message_visitation, messages, soft_value_iteration, state_visitation, time_weights, visitation_by_time
+from irl_studio.core.evaluation import evaluate_policy, rollout
 
 
 # --- brute force -------------------------------------------------------------------------------------------------

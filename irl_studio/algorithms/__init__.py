@@ -63,4 +63,5 @@ def __getattr__(name: str):  # from irl_studio.algorithms import MaxEntIRL (lazi
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "Snapshot", "build_tabular", "get_algorithm", *_CLASSES]
+__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "Snapshot", "build_tabular", "get_algorithm",
+           *_CLASSES]

@@ -30,7 +30,8 @@ import scipy.sparse.linalg as spla
 
 from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, knob
 from irl_studio.core.metrics import feature_gap
-from irl_studio.core.planning import HardPlan, hard_value_iteration, policy_transition, state_visitation
+from irl_studio.core.planning import HardPlan, hard_value_iteration, state_visitation
+from irl_studio.core.evaluation import policy_transition
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class Problem:
         arrays = to_arrays(mdp, demos, mdp.horizon)
         true = None
         if use_true_reward and layout.true_reward is not None:
-            true = np.asarray(layout.true_reward, dtype=np.float64)[mdp.cells[:, 0], mdp.cells[:, 1]]
+            true = mdp.state_values(np.asarray(layout.true_reward, dtype=np.float64))
         return cls(layout.copy(), mdp, feats, demos, arrays, true)
 
     @property

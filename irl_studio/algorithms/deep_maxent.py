@@ -61,7 +61,8 @@ from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, kn
 from irl_studio.algorithms.linear import LinearConfig
 from irl_studio.algorithms.mce import MCEIRL
 from irl_studio.core.metrics import feature_gap
-from irl_studio.core.planning import expected_next_am, lse0, policy_transition, soft_value_iteration
+from irl_studio.core.planning import expected_next_am, lse0, soft_value_iteration
+from irl_studio.core.evaluation import policy_transition
 
 _STATIONARY_TOL = 1e-13  # soft values to this relative tolerance: the gradient is that of the fixed point
 _NEWTON_MAX = 100  # soft policy iterations per step (2-4 from a warm start)

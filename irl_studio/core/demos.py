@@ -18,12 +18,8 @@ import numpy as np
 from irl_studio import IRLStudioError
 from irl_studio.core.layout import ACTION_NAMES, read_json, write_json
 from irl_studio.core.mdp import GridMDP
-from irl_studio.core.planning import (
-    hard_value_iteration,
-    rollout,
-    soft_value_iteration,
-    time_weights,
-)
+from irl_studio.core.planning import hard_value_iteration, soft_value_iteration, time_weights
+from irl_studio.core.evaluation import rollout
 
 FORMAT = "irl-studio.demos"
 VERSION = 1
@@ -250,7 +246,7 @@ def layout_true_reward(mdp: GridMDP, true_reward_grid: np.ndarray | None) -> np.
     """Per-state vector of a layout's true reward grid, or a :class:`DemoError` when the layout has none."""
     if true_reward_grid is None:
         raise DemoError("the layout has no true reward: paint one, or use a layout that has one")
-    return np.asarray(true_reward_grid, dtype=np.float64)[mdp.cells[:, 0], mdp.cells[:, 1]]
+    return mdp.state_values(np.asarray(true_reward_grid, dtype=np.float64))
 
 
 def layout_expert_demos(layout, n: int, expert: str = "optimal", seed: int = 0, beta: float = 1.0) -> Demos:

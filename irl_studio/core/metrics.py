@@ -28,7 +28,8 @@ import numpy as np
 
 from irl_studio.core.demos import DemoArrays
 from irl_studio.core.mdp import GridMDP
-from irl_studio.core.planning import SoftPlan, evaluate_policy, expected_next_am, policy_iteration
+from irl_studio.core.planning import SoftPlan, expected_next_am
+from irl_studio.core.evaluation import evaluate_policy, policy_iteration
 
 _TIE = 1e-9  # relative tolerance of "equally good" actions
 

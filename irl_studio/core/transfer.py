@@ -11,7 +11,8 @@ from irl_studio import IRLStudioError
 from irl_studio.core.features import make_features
 from irl_studio.core.layout import Layout
 from irl_studio.core.mdp import GridMDP, build_mdp
-from irl_studio.core.planning import hard_value_iteration, rollout, soft_value_iteration
+from irl_studio.core.planning import hard_value_iteration, soft_value_iteration
+from irl_studio.core.evaluation import rollout
 from irl_studio.core.session import LearnedResult
 
 

@@ -106,8 +106,8 @@ class CurvePlot(QWidget):
             for t in nice_ticks(y0, y1, max(2, int(plot.height() // 28))):
                 y = Y(t)
                 p.drawLine(QPointF(plot.left() - 3, y), QPointF(plot.left(), y))
-                p.drawText(QRectF(0, y - 7, left - 5, 14), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                           fmt(t, 3))
+                right_mid = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                p.drawText(QRectF(0, y - 7, left - 5, 14), right_mid, fmt(t, 3))
             # thin to about two points per pixel column (a million iterations draw as fast as a hundred)
             n = self.xs.size
             stride = max(1, n // max(int(2 * plot.width()), 1))
