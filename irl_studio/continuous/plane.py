@@ -134,49 +134,54 @@ def segment_distance(p: np.ndarray, walls: np.ndarray) -> np.ndarray:
     return np.linalg.norm(ap - t[..., None] * ab, axis=-1)
 
 
+def _geometry(plane: Plane) -> dict[str, np.ndarray]:
+    """Wall arrays of the sweep, cached on the plane until its walls or radii change."""
+    key = (tuple(tuple(w) for w in plane.walls), plane.clearance)
+    cache = plane.__dict__.get("_geometry_cache")
+    if cache is not None and cache[0] == key:
+        return cache[1]
+    walls = plane.wall_array
+    A, B = walls[:, 0:2], walls[:, 2:4]
+    ab = B - A
+    L = np.sqrt(np.sum(ab * ab, axis=1))
+    u = ab / np.maximum(L, 1e-300)[:, None]
+    geo = {"A": A, "L": L, "u": u, "n": np.stack([-u[:, 1], u[:, 0]], axis=1), "caps": np.concatenate([A, B])}
+    plane.__dict__["_geometry_cache"] = (key, geo)
+    return geo
+
+
 def _first_contact(plane: Plane, p: np.ndarray, d: np.ndarray) -> np.ndarray:
     """(N,) fraction t in [0, 1] of the move p + t d at which the disk first touches a wall or the bounds
     (1 when it touches nothing). A centre already in contact may move away or along, not further in."""
-    n = p.shape[0]
-    t = np.ones(n)
     box = plane.free_box
     with np.errstate(divide="ignore", invalid="ignore"):
-        for axis in range(2):  # the bounds: axis-aligned half-planes
-            lo, hi = box[axis]
-            dx = d[:, axis]
-            t = np.where(dx > 0, np.minimum(t, np.maximum((hi - p[:, axis]) / dx, 0.0)), t)
-            t = np.where(dx < 0, np.minimum(t, np.maximum((lo - p[:, axis]) / dx, 0.0)), t)
-        walls = plane.wall_array
-        if len(walls) == 0:
+        # the bounds: axis-aligned half-planes
+        tb = np.where(d > 0, (box[:, 1] - p) / d, np.where(d < 0, (box[:, 0] - p) / d, np.inf))
+        t = np.minimum(np.maximum(tb, 0.0).min(axis=1), 1.0)
+        if len(plane.walls) == 0:
             return t
+        geo = _geometry(plane)
         R = plane.clearance
-        A, B = walls[None, :, 0:2], walls[None, :, 2:4]
-        P, D = p[:, None, :], d[:, None, :]
-        dd = np.sum(D * D, axis=-1)  # (N, 1)
-        for C in (A, B):  # the end caps: |p + t d - C| = R, entering (f'(0) < 0)
-            w = P - C
-            bq = 2.0 * np.sum(w * D, axis=-1)
-            cq = np.sum(w * w, axis=-1) - R * R
-            disc = bq * bq - 4.0 * dd * cq
-            t1 = (-bq - np.sqrt(np.maximum(disc, 0.0))) / (2.0 * dd)
-            hit = (bq < 0) & (disc >= 0) & (dd > 0)
-            tc = np.where(cq <= 0, 0.0, t1)
-            t = np.minimum(t, np.where(hit, np.maximum(tc, 0.0), np.inf).min(axis=1))
-        ab = B - A
-        L = np.sqrt(np.sum(ab * ab, axis=-1))
-        u = ab / np.maximum(L, 1e-300)[..., None]
-        nrm = np.stack([-u[..., 1], u[..., 0]], axis=-1)
-        q0 = np.sum((P - A) * nrm, axis=-1)
-        qd = np.sum(D * nrm, axis=-1)
-        s0 = np.sum((P - A) * u, axis=-1)
-        sd = np.sum(D * u, axis=-1)
-        side = np.sign(q0)
-        side = np.where(side == 0, -np.sign(qd), side)
-        toward = qd * side < 0  # moving toward the centre line
-        tl = np.where(np.abs(q0) <= R, 0.0, (np.abs(q0) - R) / np.abs(qd))
-        s_at = s0 + tl * sd
-        hit = toward & (L > 0) & (s_at >= 0) & (s_at <= L)
-        t = np.minimum(t, np.where(hit, np.maximum(tl, 0.0), np.inf).min(axis=1))
+        dd = np.sum(d * d, axis=1)[:, None]  # (N, 1)
+        # the end caps: |p + t d - C| = R, entering (f'(0) < 0)
+        w = p[:, None, :] - geo["caps"][None]
+        bq = 2.0 * (w[..., 0] * d[:, None, 0] + w[..., 1] * d[:, None, 1])
+        cq = w[..., 0] ** 2 + w[..., 1] ** 2 - R * R
+        disc = bq * bq - 4.0 * dd * cq
+        t1 = np.where(cq <= 0, 0.0, (-bq - np.sqrt(np.maximum(disc, 0.0))) / (2.0 * dd))
+        hit = (bq < 0) & (disc >= 0)
+        t = np.minimum(t, np.where(hit, np.maximum(t1, 0.0), np.inf).min(axis=1))
+        # the sides: |q(t)| = R with q the signed distance to the centre line, within the segment's length
+        P = p @ geo["n"].T - np.sum(geo["A"] * geo["n"], axis=1)  # (N, W) q0
+        S = p @ geo["u"].T - np.sum(geo["A"] * geo["u"], axis=1)  # (N, W) s0
+        qd = d @ geo["n"].T
+        sd = d @ geo["u"].T
+        side = np.where(P == 0, -np.sign(qd), np.sign(P))
+        aq = np.abs(P)
+        tl = np.where(aq <= R, 0.0, (aq - R) / np.abs(qd))
+        s_at = S + tl * sd
+        hit = (qd * side < 0) & (s_at >= 0) & (s_at <= geo["L"])
+        t = np.minimum(t, np.where(hit, tl, np.inf).min(axis=1))
     return np.clip(t, 0.0, 1.0)
 
 
@@ -211,14 +216,16 @@ def sweep(plane: Plane, p: np.ndarray, d: np.ndarray, slide: bool = True) -> np.
     q = p + te[:, None] * d
     if not slide or np.all(t >= 1.0):
         return q
-    rest = (1.0 - te)[:, None] * d
-    nrm = _contact_normal(plane, q)
+    k = t < 1.0
+    qk = q[k]
+    rest = (1.0 - te[k])[:, None] * d[k]
+    nrm = _contact_normal(plane, qk)
     into = np.sum(rest * nrm, axis=1)
     rest = rest - np.minimum(into, 0.0)[:, None] * nrm  # remove the part that pushes into the obstacle
-    rest[t >= 1.0] = 0.0
-    t2 = _first_contact(plane, q, rest)
+    t2 = _first_contact(plane, qk, rest)
     t2 = np.where(t2 < 1.0, np.maximum(t2 - _BACKOFF, 0.0), 1.0)
-    return q + t2[:, None] * rest
+    q[k] = qk + t2[:, None] * rest
+    return q
 
 
 def segment_is_free(plane: Plane, p: np.ndarray, q: np.ndarray, tol: float = 1e-9) -> np.ndarray:

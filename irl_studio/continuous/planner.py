@@ -93,6 +93,7 @@ def _lattice_cached(key: str, doc: str, resolution: int) -> Lattice:
     ij = np.stack([ii.ravel()[free], jj.ravel()[free]], axis=1)
     di, dj = np.meshgrid(np.arange(-k, k + 1), np.arange(-k, k + 1), indexing="ij")
     off = np.stack([di.ravel(), dj.ravel()], axis=1)  # (K, 2) lattice offsets
+    off = off[np.lexsort((off[:, 1], off[:, 0], np.abs(off).sum(axis=1)))]  # ties go to the shortest move (stay)
     M, K = len(nodes), len(off)
     tgt = ij[:, None, :] + off[None]
     inside = (tgt[..., 0] >= 0) & (tgt[..., 0] < nx) & (tgt[..., 1] >= 0) & (tgt[..., 1] < ny)
