@@ -49,7 +49,7 @@ class PlanResult:
     true_return: float  # undiscounted sum of the true reward over the horizon
     discounted_return: float  # sum_t gamma^t r_t
     optimal_return: float | None  # the true-reward optimum from the same start (same definition as true_return)
-    reached: bool  # the path came within the plane's goal radius of the goal
+    reached: bool  # the path ends within the plane's goal radius of the goal (it got there and stayed)
     final_distance: float
     seconds: float
 
@@ -218,7 +218,7 @@ def _score(plane: Plane, pos: np.ndarray, acts: np.ndarray) -> tuple[float, floa
     r = plane.true_reward(pos[:-1], acts)
     disc = float(np.sum(r * plane.discount ** np.arange(len(r))))
     d = np.linalg.norm(pos - np.asarray(plane.goal), axis=1)
-    return float(r.sum()), disc, bool(d.min() <= plane.reach_radius + 1e-9), float(d[-1])
+    return float(r.sum()), disc, bool(d[-1] <= plane.reach_radius + 1e-9), float(d[-1])
 
 
 def plan(plane: Plane, reward: Any = None, start: np.ndarray | None = None, resolution: int = 4,
