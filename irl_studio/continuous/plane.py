@@ -6,9 +6,10 @@ agent_radius`` of a wall segment, nor within ``agent_radius`` of the bounds.
 
 **Collisions** (:func:`sweep`): a move ``p -> p + d`` is cut short at the first contact (the exact first time of the
 straight sweep that touches a capsule or the shrunk bounds); the rest of the move then *slides*: its component along
-the contact surface (the normal part removed) is swept once more and cut short at the next contact. So an agent
-pushing diagonally into a wall glides along it, as a point mass on a frictionless wall would, and a move into a
-corner stops in the corner. The geometry is numpy over a batch of points (no Python loop over agents).
+the contact surface (the normal part removed) is swept once more and cut short at the next contact; the slide is
+shortened so that the whole move stays within the action's box (at most ``max |d_i|`` along each axis). So an
+agent pushing diagonally into a wall glides along it, as a point mass on a frictionless wall would, and a move into
+a corner stops in the corner. The geometry is numpy over a batch of points (no Python loop over agents).
 
 Unknown keys of a file are kept in :attr:`Plane.extra` and written back on save. See ``docs/formats.md``.
 """
@@ -222,6 +223,10 @@ def sweep(plane: Plane, p: np.ndarray, d: np.ndarray, slide: bool = True) -> np.
     nrm = _contact_normal(plane, qk)
     into = np.sum(rest * nrm, axis=1)
     rest = rest - np.minimum(into, 0.0)[:, None] * nrm  # remove the part that pushes into the obstacle
+    # the slide never takes a move beyond the action's box: |q - p| <= ||d||_inf along each axis
+    room = np.abs(d[k]).max(axis=1, keepdims=True) - np.abs(qk - p[k])
+    scale = np.where(np.abs(rest) > 1e-300, np.maximum(room, 0.0) / np.maximum(np.abs(rest), 1e-300), np.inf)
+    rest = rest * np.minimum(scale.min(axis=1, keepdims=True), 1.0)
     t2 = _first_contact(plane, qk, rest)
     t2 = np.where(t2 < 1.0, np.maximum(t2 - _BACKOFF, 0.0), 1.0)
     q[k] = qk + t2[:, None] * rest
