@@ -75,7 +75,7 @@ def _matrix(v: Any, where: str) -> np.ndarray:
         raise DemoError(f"{where} must be rows of equal length") from None
     if a.ndim != 2 and not (a.ndim == 1 and a.size == 0):
         raise DemoError(f"{where} must be rows of equal length")
-    return a.reshape(len(v), -1)
+    return a.reshape(len(v), -1) if a.size else np.zeros((len(v), 0))
 
 
 def demos_from_dict(data: Any, source: str | None = None) -> PlaneDemos:
