@@ -182,23 +182,9 @@ class RLTransfer:
         return TransferSnapshot(self.iteration, MappingProxyType(m), self.done, self.status, self._elapsed,
                                 (res.positions,), res)
 
-    @torch.no_grad()
     def evaluate(self) -> PlanResult:
         """The current deterministic policy from the nominal start, executed and scored with the true reward."""
-        t0 = time.perf_counter()
-        s = np.asarray(self.plane.start, dtype=np.float64)[None]
-        state = s if self.plane.dynamics == "velocity" else np.concatenate([s, np.zeros((1, 2))], axis=1)
-        from irl_studio.continuous.env import step_dynamics
-
-        acts = []
-        for _ in range(self.plane.horizon):
-            a = self.ppo.policy.mode(torch.as_tensor(state, dtype=torch.float32)).numpy().astype(np.float64)
-            acts.append(a[0])
-            state = step_dynamics(self.plane, state, a)
-        acts = np.array(acts)
-        pos, _ = execute(self.plane, s[0], acts)
-        ret, disc, reached, fin = _score(self.plane, pos, acts)
-        return PlanResult(pos, acts, ret, disc, self._opt, reached, fin, time.perf_counter() - t0)
+        return policy_on_plane(self.ppo.policy, self.plane, self._opt)
 
     def run(self, callback=None) -> TransferSnapshot:
         snap = None
@@ -207,6 +193,27 @@ class RLTransfer:
             if callback is not None:
                 callback(snap)
         return snap
+
+
+@torch.no_grad()
+def policy_on_plane(policy, plane: Plane, optimum: float | None = None) -> PlanResult:
+    """A policy's deterministic rollout (squash(mu(s))) from the plane's nominal start, scored with the true reward
+    (e.g. a trained IRL policy run unchanged on a changed plane: "policy transfer")."""
+    from irl_studio.continuous.env import step_dynamics
+
+    t0 = time.perf_counter()
+    s = np.asarray(plane.start, dtype=np.float64)[None]
+    state = s if plane.dynamics == "velocity" else np.concatenate([s, np.zeros((1, 2))], axis=1)
+    acts = []
+    for _ in range(plane.horizon):
+        a = policy.mode(torch.as_tensor(state, dtype=torch.float32)).numpy().astype(np.float64)
+        acts.append(a[0])
+        state = step_dynamics(plane, state, a)
+    acts = np.array(acts)
+    pos, _ = execute(plane, s[0], acts)
+    ret, disc, reached, fin = _score(plane, pos, acts)
+    opt = optimal_return(plane) if optimum is None else optimum
+    return PlanResult(pos, acts, ret, disc, opt, reached, fin, time.perf_counter() - t0)
 
 
 def rl_transfer(plane: Plane, reward: Any, iterations: int = 150, seed: int = 0, uniform_start: bool = True,
