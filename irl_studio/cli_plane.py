@@ -65,16 +65,13 @@ def _parser(prog: str, description: str):
 
 
 def _algo(name: str | None):
-    from irl_studio.algorithms.airl import AIRL
-    from irl_studio.algorithms.gail import GAIL
-    from irl_studio.algorithms.gcl import GCL
+    from irl_studio.algorithms import get_sample_based
 
-    algos = {"airl": AIRL, "gail": GAIL, "gcl": GCL}
     if name is None:
         return None
-    if name not in algos:
+    if name not in SAMPLE_ALGOS:
         raise PlaneUsageError(f"--algo {name!r}: on a plane choose one of {', '.join(SAMPLE_ALGOS)}")
-    return algos[name]
+    return get_sample_based(name)
 
 
 def _check_out(flag: str, path: Path | None, suffixes: tuple[str, ...]) -> None:
