@@ -12,7 +12,7 @@ from gymnasium.utils.env_checker import check_env
 
 from irl_studio.continuous.env import ENV_ID, PlaneEnv, PlaneVectorEnv, step_dynamics
 from irl_studio.continuous.plane import (PlaneError, builtin_plane, builtin_plane_names, load_plane, plane_from_dict,
-                                         plane_to_dict, save_plane)
+                                         save_plane)
 
 
 def doc(**kw):
@@ -109,7 +109,6 @@ def test_vector_env_is_the_single_env_batched_and_fixed_horizon():
     venv = PlaneVectorEnv(3, plane)
     obs, _ = venv.reset(seed=0)
     rng = np.random.default_rng(1)
-    state = obs.astype(np.float64)
     for t in range(plane.horizon):
         a = rng.uniform(-1.2, 1.2, (3, 2))
         expect_r = plane.true_reward(venv.state, np.clip(a, -1, 1))

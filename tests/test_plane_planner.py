@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from irl_studio.continuous.demos import (DemoError, PlaneDemos, PlaneTrajectory, demo_from_drag, demos_from_dict,
+from irl_studio.continuous.demos import (DemoError, PlaneDemos, demo_from_drag, demos_from_dict,
                                          demos_to_dict, expert_demos, load_plane_demos, save_plane_demos,
                                          validate_demos)
 from irl_studio.continuous.plane import builtin_plane, plane_from_dict

@@ -34,10 +34,9 @@ from irl_studio.algorithms.base import AlgorithmError, knob
 from irl_studio.continuous.demos import PlaneDemos, validate_demos
 from irl_studio.continuous.env import PlaneVectorEnv
 from irl_studio.continuous.nets import ScalarNet, net_grid, save_networks
-from irl_studio.continuous.plane import Plane
+from irl_studio.continuous.plane import Plane, plane_to_dict
 from irl_studio.continuous.ppo import PPO, Batch, PPOSettings
 from irl_studio.continuous.rewardgrid import RewardGrid, grid_axes
-from irl_studio.continuous.plane import plane_to_dict
 from irl_studio.core.steppable import Cancelled
 
 

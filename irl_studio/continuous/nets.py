@@ -142,7 +142,7 @@ def load_networks(path: str | Path) -> tuple[dict[str, ScalarNet], dict[str, Any
         sd = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(f"{name}.")}
         try:
             net.load_state_dict({k: v.float() for k, v in sd.items()})
-        except (RuntimeError, KeyError, TypeError) as exc:
+        except (RuntimeError, KeyError, TypeError):
             raise NetworkFileError(f"{p}: the weights of {name!r} do not fit its architecture") from None
         if not all(torch.isfinite(v).all() for v in net.state_dict().values()):
             raise NetworkFileError(f"{p}: the weights of {name!r} are not finite")

@@ -36,7 +36,8 @@ class PPOSettings:
     max_grad_norm: float = 0.5
     hidden: tuple[int, ...] = (64, 64)
     log_std_init: float = -0.5
-    normalize_rewards: bool = True  # divide the batch rewards by their std (no shift: a constant matters on termination)
+    # divide the batch rewards by their std (no shift: a constant matters where episodes terminate)
+    normalize_rewards: bool = True
 
 
 @dataclass(frozen=True, eq=False)

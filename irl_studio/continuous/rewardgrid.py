@@ -98,7 +98,8 @@ def _array(v: Any, where: str, key: str, ndim: int) -> np.ndarray:
         raise RewardGridError(f"{where}: '{key}' must be {'rows of ' if ndim == 2 else 'a list of '}numbers") \
             from None
     if a.ndim != ndim:
-        raise RewardGridError(f"{where}: '{key}' must be {'a grid (rows of equal length)' if ndim == 2 else 'a flat list'}")
+        shape = "a grid (rows of equal length)" if ndim == 2 else "a flat list"
+        raise RewardGridError(f"{where}: '{key}' must be {shape}")
     return a
 
 

@@ -28,7 +28,7 @@ from irl_studio.continuous.nets import load_networks
 from irl_studio.continuous.plane import Plane
 from irl_studio.continuous.planner import PlanResult, _score, execute, optimal_return, transfer_plan
 from irl_studio.continuous.ppo import PPO, PPOSettings
-from irl_studio.continuous.rewardgrid import RewardGrid, load_reward_grid
+from irl_studio.continuous.rewardgrid import load_reward_grid
 from irl_studio.core.steppable import Cancelled
 
 
