@@ -45,7 +45,7 @@ PAPER = {"AIRL (state-only)": -8.82, "AIRL (state-action)": -31.2, "GAIL": -29.9
 
 def learned_reward(algo):
     """The frozen reward to re-optimize: the state grid for a state reward, the networks for a state-action one."""
-    net = algo.state_reward_net()
+    net = algo.exported_reward_net()
     if net.act_dim == 0 and algo.name != "gail":
         return algo.reward_grid(201)
     if algo.name == "gail":

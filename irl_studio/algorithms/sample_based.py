@@ -44,7 +44,7 @@ from irl_studio.core.steppable import Cancelled
 class SampleConfig:
     """Knobs every sample-based algorithm has (the inner loop and the views)."""
 
-    max_iterations: int = knob(100, "iterations (one batch of every environment, then reward and policy updates)",
+    max_iterations: int = knob(150, "iterations (one batch of every environment, then reward and policy updates)",
                                min=1, max=100_000)
     n_envs: int = knob(16, "parallel environments (agents) per batch", min=1, max=4096)
     n_steps: int = knob(0, "environment steps per agent per batch (0: the plane's horizon, one whole episode)",
@@ -61,6 +61,9 @@ class SampleConfig:
     policy_hidden: tuple = knob((64, 64), "policy and value net hidden layers (comma-separated sizes)")
     log_std_init: float = knob(-0.5, "initial log standard deviation of the policy's Gaussian (before tanh)",
                                min=-5.0, max=2.0)
+    reward_average: float = knob(0.9, "the exported reward is an exponential moving average of the reward net's "
+                                       "weights over iterations with this decay (0: the last iterate)", min=0.0,
+                                 max=0.999)
     grid_points: int = knob(101, "points per axis of the reward drawn in each snapshot", min=50, max=1001)
     rollouts_shown: int = knob(4, "policy rollouts (positions) kept in each snapshot", min=0, max=64)
 
@@ -158,6 +161,8 @@ class SampleBasedIRL:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed + 1)
             self._setup()
+        # the averaged reward net (adversarial training makes the last iterate wander around its target)
+        self.reward_avg = copy.deepcopy(self.state_reward_net()).requires_grad_(False)
         self.iteration = 0
         self.status = "running"
         self.cancel_check = None
@@ -199,13 +204,14 @@ class SampleBasedIRL:
         return self.ppo.env_steps
 
     def _checkpoint(self) -> dict:
-        return {"ppo": self.ppo.state(), "nets": {k: copy.deepcopy(n.state_dict()) for k, n in self.networks().items()},
+        nets = {**self.networks(), "reward_avg": self.reward_avg}
+        return {"ppo": self.ppo.state(), "nets": {k: copy.deepcopy(n.state_dict()) for k, n in nets.items()},
                 "opts": [copy.deepcopy(o.state_dict()) for o in self._optimizers()],
                 "rng": self.rng.bit_generator.state, "history": list(self.history), "extra": self._extra_state()}
 
     def _restore(self, st: dict) -> None:
         self.ppo.restore(st["ppo"])
-        for k, n in self.networks().items():
+        for k, n in {**self.networks(), "reward_avg": self.reward_avg}.items():
             n.load_state_dict(st["nets"][k])
         for o, s in zip(self._optimizers(), st["opts"]):
             o.load_state_dict(s)
@@ -229,6 +235,7 @@ class SampleBasedIRL:
             batch = self.ppo.collect(self.horizon, cancel)
             self._current = batch
             metrics = dict(self._update_reward(batch))
+            self._average_reward()
             rewards = self._policy_reward(batch)
             if not np.all(np.isfinite(rewards[batch.valid])):
                 raise FloatingPointError("the policy reward has NaN or infinite values")
@@ -281,6 +288,16 @@ class SampleBasedIRL:
             raise AlgorithmError("the run made no step")
         return snap
 
+    @torch.no_grad()
+    def _average_reward(self) -> None:
+        tau = float(self.config.reward_average)
+        for pa, p in zip(self.reward_avg.parameters(), self.state_reward_net().parameters()):
+            pa.mul_(tau).add_(p, alpha=1.0 - tau)
+
+    def exported_reward_net(self) -> ScalarNet:
+        """The reward net the grid and the files hold: the moving average (or the last iterate)."""
+        return self.reward_avg if self.config.reward_average > 0 else self.state_reward_net()
+
     # --- results -----------------------------------------------------------------------------------------------
     def reward_grid(self, n: int = 201) -> RewardGrid:
         """The learned state reward (AIRL's g, GCL's -cost, GAIL's -log(1 - D) at a = 0) on an n x n grid over the
@@ -288,7 +305,7 @@ class SampleBasedIRL:
         if self.plane is None:
             raise AlgorithmError("the reward is drawn over a plane; this environment has none")
         x, y = grid_axes(self.plane.bounds, n)
-        v = net_grid(self.state_reward_net(), self.plane, x, y, self.reward_sign)
+        v = net_grid(self.exported_reward_net(), self.plane, x, y, self.reward_sign)
         v = self._grid_transform(v)
         if not np.all(np.isfinite(v)):
             raise AlgorithmError(f"{self.title}: the learned reward is not finite")
@@ -318,10 +335,11 @@ class SampleBasedIRL:
     def save_networks(self, path, extra: dict | None = None) -> None:
         meta = {"algorithm": self.name, "config": _jsonable_config(self.config), "iterations": self.iteration,
                 "seed": self.seed, "reward": "state_reward" if self.reward_sign > 0 else "-state_reward",
-                "state_reward_net": self._state_reward_key(), **(extra or {})}
+                "state_reward_net": "reward_avg" if self.config.reward_average > 0 else self._state_reward_key(),
+                **(extra or {})}
         if self.plane is not None:
             meta["plane"] = plane_to_dict(self.plane)
-        save_networks(path, self.networks(), meta)
+        save_networks(path, {**self.networks(), "reward_avg": self.reward_avg}, meta)
 
     def _state_reward_key(self) -> str:
         return next(k for k, v in self.networks().items() if v is self.state_reward_net())
