@@ -77,6 +77,11 @@ def test_moves_by_hand():
     assert p.is_free(q).all()
 
 
+def test_wall_at_finds_the_nearest_wall():
+    p = plane_from_dict(doc(walls=[[0.0, 0.5, 0.6, 0.5], [0.8, 0.0, 0.8, 0.3]]))
+    assert p.wall_at([0.3, 0.51]) == 0 and p.wall_at([0.81, 0.2]) == 1 and p.wall_at([0.5, 0.2]) is None
+
+
 def test_no_move_ever_enters_a_wall_or_crosses_it():
     p = builtin_plane("point-maze-left")
     rng = np.random.default_rng(0)

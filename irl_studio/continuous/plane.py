@@ -117,6 +117,15 @@ class Plane:
         """Where centres ``p`` (N, 2) end after trying to move by ``d`` (N, 2): cut at contact, then slide."""
         return sweep(self, p, d)
 
+    def wall_at(self, point, tol: float | None = None) -> int | None:
+        """Index of the wall whose segment passes within ``tol`` (default: the wall's capsule radius + 0.01) of a
+        point, the nearest one; None if none (the editor's right click deletes it)."""
+        if not self.walls:
+            return None
+        d = segment_distance(np.asarray(point, dtype=np.float64).reshape(1, 2), self.wall_array)[0]
+        k = int(np.argmin(d))
+        return k if d[k] <= (self.wall_radius + 0.01 if tol is None else tol) else None
+
     def true_reward(self, p: np.ndarray, a: np.ndarray) -> np.ndarray:
         """r(s, a) = -||p - goal|| - 0.001 ||a||^2 on the position before the step (formats.md)."""
         p = np.asarray(p, dtype=np.float64)[..., :2]

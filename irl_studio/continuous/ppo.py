@@ -195,7 +195,13 @@ class PPO:
         return {"policy": copy.deepcopy(self.policy.state_dict()), "value": copy.deepcopy(self.value.state_dict()),
                 "opt": copy.deepcopy(self.opt.state_dict()), "rng": self.rng.bit_generator.state,
                 "gen": self.gen.get_state(), "reset_seed": self._reset_seed, "env_steps": self.env_steps,
-                "env_rng": getattr(self.venv, "np_random", None) and self.venv.np_random.bit_generator.state}
+                "env_rng": self._env_rng().bit_generator.state if self._env_rng() is not None else None}
+
+    def _env_rng(self) -> np.random.Generator | None:
+        """The vector environment's own generator when it has one (a numpy-batched env; a SyncVectorEnv has one
+        per sub-environment, not restored after a Stop)."""
+        rng = getattr(self.venv, "_np_random", None)
+        return rng if isinstance(rng, np.random.Generator) else None
 
     def restore(self, st: dict) -> None:
         self.policy.load_state_dict(st["policy"])
@@ -205,5 +211,5 @@ class PPO:
         self.gen.set_state(st["gen"])
         self._reset_seed = st["reset_seed"]
         self.env_steps = st["env_steps"]
-        if st.get("env_rng") is not None:
-            self.venv.np_random.bit_generator.state = st["env_rng"]
+        if st.get("env_rng") is not None and self._env_rng() is not None:
+            self._env_rng().bit_generator.state = st["env_rng"]
