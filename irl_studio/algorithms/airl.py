@@ -41,7 +41,8 @@ class AIRLConfig(SampleConfig):
     reward: str = knob("state", "g(s) (state-only: the reward that transfers) or g(s, a) (state-action)",
                        choices=("state", "state-action"))
     reward_hidden: tuple = knob((32, 32), "hidden layers of g and h (comma-separated sizes; ReLU)")
-    disc_lr: float = knob(1e-3, "discriminator (g, h) learning rate (Adam)", min=1e-7, max=1.0)
+    disc_lr: float = knob(3e-4, "discriminator (g, h) learning rate (Adam); faster saturates the discriminator "
+                                "(accuracy 1) and g's maximum drifts off the goal", min=1e-7, max=1.0)
     disc_steps: int = knob(10, "discriminator minibatch steps per iteration", min=0, max=10_000)
     disc_batch: int = knob(256, "expert and policy transitions per discriminator minibatch (each)", min=1,
                            max=1_000_000)

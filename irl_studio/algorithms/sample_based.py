@@ -44,7 +44,7 @@ from irl_studio.core.steppable import Cancelled
 class SampleConfig:
     """Knobs every sample-based algorithm has (the inner loop and the views)."""
 
-    max_iterations: int = knob(150, "iterations (one batch of every environment, then reward and policy updates)",
+    max_iterations: int = knob(200, "iterations (one batch of every environment, then reward and policy updates)",
                                min=1, max=100_000)
     n_envs: int = knob(16, "parallel environments (agents) per batch", min=1, max=4096)
     n_steps: int = knob(0, "environment steps per agent per batch (0: the plane's horizon, one whole episode)",
