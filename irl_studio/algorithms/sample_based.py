@@ -248,6 +248,7 @@ class SampleBasedIRL:
             self._elapsed += time.perf_counter() - t0
             raise
         except FloatingPointError as exc:
+            self._current = None
             self.status = "failed"
             raise AlgorithmError(f"{self.title} diverged at iteration {self.iteration + 1}: {exc} "
                                  f"(try smaller learning rates)") from exc
