@@ -85,6 +85,10 @@ def _learn_parser(algo_cls=None) -> argparse.ArgumentParser:
 
 
 def cmd_learn(argv: Sequence[str]) -> int:
+    from irl_studio import cli_plane
+
+    if cli_plane.wants_plane(argv):  # a plane (or gym:ID): GCL / GAIL / AIRL
+        return cli_plane.cmd_learn(argv)
     from irl_studio.algorithms import get_algorithm
     from irl_studio.algorithms.base import AlgorithmError, Problem, config_from_mapping
     from irl_studio.core.rewardio import SUFFIXES, RewardFileError, save_reward
@@ -153,6 +157,10 @@ def cmd_learn(argv: Sequence[str]) -> int:
 
 
 def cmd_demos(argv: Sequence[str]) -> int:
+    from irl_studio import cli_plane
+
+    if cli_plane.wants_plane(argv):
+        return cli_plane.cmd_demos(argv)
     from irl_studio.core.demos import expert_demos, layout_true_reward, save_demos
     from irl_studio.core.mdp import build_mdp
 
@@ -221,7 +229,14 @@ def cmd_gui(argv: Sequence[str]) -> int:
     return run_app(args.layout)
 
 
-COMMANDS = {"learn": cmd_learn, "demos": cmd_demos, "evaluate": cmd_evaluate, "layouts": cmd_layouts}
+def cmd_transfer(argv: Sequence[str]) -> int:
+    from irl_studio import cli_plane
+
+    return cli_plane.cmd_transfer(argv)
+
+
+COMMANDS = {"learn": cmd_learn, "demos": cmd_demos, "evaluate": cmd_evaluate, "layouts": cmd_layouts,
+            "transfer": cmd_transfer}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

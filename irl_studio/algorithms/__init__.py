@@ -27,6 +27,29 @@ def build_tabular(name: str, layout, demos, features: str, config, seed: int) ->
     return cls(Problem.from_layout(layout, demos, features), config, seed)
 
 
+# the sample-based algorithms of the continuous plane (and, later, Gymnasium environments and grids from samples):
+# Steppable like the tabular ones, but built from an environment and demonstrations, not a gridworld Problem
+def _sample_based() -> dict[str, type]:
+    from irl_studio.algorithms.airl import AIRL
+    from irl_studio.algorithms.gail import GAIL
+    from irl_studio.algorithms.gcl import GCL
+
+    return {AIRL.name: AIRL, GAIL.name: GAIL, GCL.name: GCL}
+
+
+SAMPLE_BASED_NAMES = ("airl", "gail", "gcl")
+
+
+def get_sample_based(name: str) -> type:
+    """GCL / GAIL / AIRL by name (imported on first use: torch is loaded only when needed)."""
+    algos = _sample_based()
+    try:
+        return algos[name]
+    except KeyError:
+        raise AlgorithmError(f"unknown sample-based algorithm {name!r}; choose one of "
+                             f"{', '.join(SAMPLE_BASED_NAMES)}") from None
+
+
 def get_algorithm(name: str) -> type[IRLAlgorithm]:
     try:
         return ALGORITHMS[name]
@@ -34,4 +57,5 @@ def get_algorithm(name: str) -> type[IRLAlgorithm]:
         raise AlgorithmError(f"unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}") from None
 
 
-__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "Snapshot", "build_tabular", "get_algorithm"]
+__all__ = ["ALGORITHMS", "AlgorithmError", "IRLAlgorithm", "Problem", "SAMPLE_BASED_NAMES", "Snapshot",
+           "build_tabular", "get_algorithm", "get_sample_based"]
