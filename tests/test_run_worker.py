@@ -115,3 +115,33 @@ def test_a_worker_process_that_dies_ends_the_run_with_a_message_and_the_next_run
     again = run(qtbot, functools.partial(Slow, steps=3, dt=0.0))
     assert again["outcome"] == "done" and again["snap"].iteration == 3
     assert not pool.disabled
+
+
+def _boom():
+    from irl_studio import IRLStudioError
+
+    raise IRLStudioError("no true reward")
+
+
+@pytest.mark.parametrize("fn, in_process", [(functools.partial(pow, 2, 10), True), (lambda: 2 ** 10, False)])
+def test_a_task_runs_in_a_worker_process_when_it_can_and_in_the_thread_when_not(qtbot, fn, in_process):
+    from irl_studio.gui.common.worker import TaskThread
+
+    t = TaskThread(fn)
+    assert t.in_process is in_process  # a lambda cannot cross to a process
+    got = []
+    t.succeeded.connect(got.append)
+    t.start()
+    qtbot.waitUntil(lambda: got, timeout=60000)
+    assert t.wait(5000) and got == [1024]
+
+
+def test_a_failing_task_says_why(qtbot):
+    from irl_studio.gui.common.worker import TaskThread
+
+    t = TaskThread(_boom)
+    msgs = []
+    t.failed.connect(msgs.append)
+    t.start()
+    qtbot.waitUntil(lambda: msgs, timeout=60000)
+    assert t.wait(5000) and msgs == ["no true reward"]

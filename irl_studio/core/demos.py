@@ -236,3 +236,11 @@ def layout_true_reward(mdp: GridMDP, true_reward_grid: np.ndarray | None) -> np.
     if true_reward_grid is None:
         raise DemoError("the layout has no true reward: paint one, or use a layout that has one")
     return np.asarray(true_reward_grid, dtype=np.float64)[mdp.cells[:, 0], mdp.cells[:, 1]]
+
+
+def layout_expert_demos(layout, n: int, expert: str = "optimal", seed: int = 0, beta: float = 1.0) -> Demos:
+    """``n`` expert demonstrations of a layout's true reward (a module-level function: a picklable task)."""
+    from irl_studio.core.mdp import build_mdp
+
+    mdp = build_mdp(layout)
+    return expert_demos(mdp, layout_true_reward(mdp, layout.true_reward), n, expert, seed, beta=beta)

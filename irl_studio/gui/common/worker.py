@@ -33,7 +33,7 @@ KILL_AFTER = 3.0  # seconds after Stop before a worker process that does not ans
 class WorkerProcess:
     """A process that runs :func:`irl_studio.runner.serve`, with its pipe and its three shared events."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm: bool = True) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
         self.cancel, self.resume, self.taken = ctx.Event(), ctx.Event(), ctx.Event()
@@ -41,8 +41,9 @@ class WorkerProcess:
                                 name="irl-studio worker")
         self.proc.start()
         child.close()
-        self.conn.send(("call", warm_up))
-        self.warming = True
+        self.warming = warm
+        if warm:  # import the algorithms (and torch) now, so the first run starts at once
+            self.conn.send(("call", warm_up))
 
     @property
     def alive(self) -> bool:
@@ -81,7 +82,7 @@ class _Pool:
         self.disabled = False
         atexit.register(self.close_all)
 
-    def acquire(self) -> WorkerProcess | None:
+    def acquire(self, warm: bool = True) -> WorkerProcess | None:
         with self._lock:
             while self._idle:
                 p = self._idle.pop()
@@ -90,7 +91,7 @@ class _Pool:
             if self.disabled:
                 return None
         try:
-            p = WorkerProcess()
+            p = WorkerProcess(warm)
         except (OSError, RuntimeError, ValueError) as exc:  # no processes here: runs go on in threads
             print(f"irl-studio: runs go on in the window's process ({exc})")
             self.disabled = True
@@ -307,16 +308,51 @@ class RunWorker(QThread):
 
 
 class TaskThread(QThread):
-    """Runs ``fn()`` once off the GUI thread; emits ``succeeded(result)`` or ``failed(message)``."""
+    """Runs ``fn()`` once off the GUI thread, in a worker process when ``fn`` is picklable (a module-level function
+    or a ``functools.partial`` of one: then it cannot hold the window's GIL), else in this thread; emits
+    ``succeeded(result)`` or ``failed(message)``."""
 
     succeeded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, fn: Callable[[], Any], parent=None) -> None:
+    def __init__(self, fn: Callable[[], Any], parent=None, in_process: bool | None = None) -> None:
         super().__init__(parent)
         self._fn = fn
+        self.in_process = _picklable(fn) if in_process is None else in_process
 
     def run(self) -> None:
+        proc = pool.acquire(warm=False) if self.in_process else None
+        if proc is None:
+            self._run_here()
+            return
+        healthy = False
+        try:
+            if not proc.wait_ready(threading.Event()):
+                raise OSError("the worker process could not start")
+            proc.conn.send(("call", self._fn))
+            while True:
+                try:
+                    ready = proc.conn.poll(0.05)
+                    msg = proc.conn.recv() if ready else None
+                except (EOFError, OSError):
+                    msg = None
+                    ready = False
+                if msg is not None:
+                    healthy = True
+                    if msg[0] == "result":
+                        self.succeeded.emit(msg[1])
+                    else:
+                        self.failed.emit(msg[1])
+                    return
+                if not proc.alive:
+                    self.failed.emit(f"the worker process ended unexpectedly (exit code {proc.proc.exitcode})")
+                    return
+        except Exception as exc:  # noqa: BLE001 - a broken pipe: a message, never a crash
+            self.failed.emit(describe_error(exc))
+        finally:
+            pool.release(proc) if healthy else pool.discard(proc)
+
+    def _run_here(self) -> None:
         limit_threads()
         try:
             result = self._fn()
@@ -326,3 +362,13 @@ class TaskThread(QThread):
             self.failed.emit(describe_error(exc))
             return
         self.succeeded.emit(result)
+
+
+def _picklable(fn: Any) -> bool:
+    import pickle
+
+    try:
+        pickle.dumps(fn)
+    except Exception:  # noqa: BLE001 - lambdas, closures, bound methods of Qt objects...
+        return False
+    return True

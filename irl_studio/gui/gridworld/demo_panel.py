@@ -4,6 +4,8 @@ true reward, open and save demonstration files. Every change of the demonstratio
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
@@ -12,8 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDoubleSpinBox, QGro
 
 from irl_studio import IRLStudioError
 from irl_studio.core.builtin import builtin_demos
-from irl_studio.core.demos import Demos, expert_demos, layout_true_reward, load_demos, save_demos, validate_demos
-from irl_studio.core.mdp import build_mdp
+from irl_studio.core.demos import Demos, layout_expert_demos, load_demos, save_demos, validate_demos
 from irl_studio.core.recording import Recorder, action_between, horizon_for, max_actions
 from irl_studio.gui.common.files import ask_open, ask_save
 from irl_studio.gui.common.messages import Messages
@@ -333,10 +334,6 @@ class DemoPanel(QGroupBox):
                                 "with the True reward brush, or open a built-in layout")
             return
 
-        def job():
-            mdp = build_mdp(lay)
-            return expert_demos(mdp, layout_true_reward(mdp, lay.true_reward), n, kind, seed, beta=beta)
-
         def done(demos: Demos) -> None:
             if lay != self.doc.layout:
                 self.messages.status("The layout changed while generating; demonstrations discarded")
@@ -344,7 +341,7 @@ class DemoPanel(QGroupBox):
             self.doc.add_demos(list(demos.trajectories), f"generate {len(demos)} expert demonstrations")
             self.messages.status(f"Generated {len(demos)} {kind} expert demonstrations")
 
-        self.tasks.run(job, done, "generating demonstrations")
+        self.tasks.run(partial(layout_expert_demos, lay, n, kind, seed, beta), done, "generating demonstrations")
 
     # --- files --------------------------------------------------------------------------------------------------
     def open_demos(self, path: str) -> bool:

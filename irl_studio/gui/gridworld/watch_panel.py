@@ -4,6 +4,8 @@ speed). Planning runs off the GUI thread; a run that ends re-optimizes by itself
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSlider, QSpinBox, \
     QVBoxLayout
@@ -95,7 +97,7 @@ class WatchPanel(QGroupBox):
             self.messages.status(f"Re-optimized the {kind} policy under the learned reward{note}")
 
         # after a run (quiet), a learned reward that no longer fits an edited layout is a note, not a dialog
-        self.tasks.run(lambda: reoptimize(lay, result, kind, n, seed), done, "re-optimizing", quiet=quiet)
+        self.tasks.run(partial(reoptimize, lay, result, kind, n, seed), done, "re-optimizing", quiet=quiet)
 
     def _on_run_finished(self, snap, outcome: str, _message: str) -> None:
         if snap is not None and outcome != "failed":
