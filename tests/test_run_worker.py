@@ -132,7 +132,7 @@ def test_a_task_runs_in_a_worker_process_when_it_can_and_in_the_thread_when_not(
     got = []
     t.succeeded.connect(got.append)
     t.start()
-    qtbot.waitUntil(lambda: got, timeout=60000)
+    qtbot.waitUntil(lambda: bool(got), timeout=60000)
     assert t.wait(5000) and got == [1024]
 
 
@@ -143,5 +143,5 @@ def test_a_failing_task_says_why(qtbot):
     msgs = []
     t.failed.connect(msgs.append)
     t.start()
-    qtbot.waitUntil(lambda: msgs, timeout=60000)
+    qtbot.waitUntil(lambda: bool(msgs), timeout=60000)
     assert t.wait(5000) and msgs == ["no true reward"]
