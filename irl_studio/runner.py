@@ -6,6 +6,8 @@ The GUI's run worker sends a *build spec* (a picklable callable that returns a
 
 * ``("metrics", [(iteration, metrics), ...])`` for every step (batched),
 * ``("snapshot", snap)`` at most every ``min_interval`` seconds (and never faster than the GUI takes them),
+* ``("artefacts", data)`` when the algorithm has an ``artefacts()`` method (what a run leaves behind: networks, a
+  fine reward grid), just before
 * ``("finished", snap, outcome, message)`` once, with outcome ``done`` / ``stopped`` / ``failed``.
 
 Why a process and not a thread: the GUI thread and a worker thread share the GIL. PySide releases it around every Qt
@@ -92,6 +94,8 @@ def drive(build: Callable[[], Steppable], send: Callable[[tuple], None], cancel,
     except Cancelled:  # stopped inside a step: the last snapshot stands
         if metrics:
             send(("metrics", metrics))
+        if snap is not None:
+            _send_artefacts(algo, send)
         send(("finished", snap, "stopped", "stopped"))
         return
     except Exception as exc:  # noqa: BLE001 - every failure ends the run with a message, never a crash
@@ -103,10 +107,23 @@ def drive(build: Callable[[], Steppable], send: Callable[[tuple], None], cancel,
         return
     if metrics:
         send(("metrics", metrics))
+    _send_artefacts(algo, send)
     if cancel.is_set() and (snap is None or not snap.done):
         send(("finished", snap, "stopped", "stopped"))
     else:
         send(("finished", snap, "done", snap.status if snap is not None else "done"))
+
+
+def _send_artefacts(algo: Any, send: Callable[[tuple], None]) -> None:
+    """What a run leaves behind besides its snapshots (``algo.artefacts()``: networks, a fine reward grid), sent
+    before ``finished``; a failure here is reported on stderr and the run still ends."""
+    fn = getattr(algo, "artefacts", None)
+    if fn is None:
+        return
+    try:
+        send(("artefacts", fn()))
+    except Exception:  # noqa: BLE001
+        traceback.print_exc()
 
 
 def serve(conn, cancel, resume, taken) -> None:

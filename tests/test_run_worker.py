@@ -145,3 +145,17 @@ def test_a_failing_task_says_why(qtbot):
     t.start()
     qtbot.waitUntil(lambda: bool(msgs), timeout=60000)
     assert t.wait(5000) and msgs == ["no true reward"]
+
+
+class WithArtefacts(Slow):
+    def artefacts(self):
+        return {"steps": self.iteration}
+
+
+def test_what_a_run_leaves_behind_arrives_before_it_ends(qtbot):
+    w = RunWorker(functools.partial(WithArtefacts, steps=3, dt=0.0))
+    seen = {}
+    w.finished_run.connect(lambda s, o, m: seen.update(artefacts=w.artefacts, outcome=o))
+    w.start()
+    qtbot.waitUntil(lambda: "outcome" in seen, timeout=60000)
+    assert w.wait(5000) and seen == {"artefacts": {"steps": 3}, "outcome": "done"}

@@ -41,6 +41,7 @@ class RunController(QObject):
         self.history = SnapshotHistory()
         self.last_snapshot = None
         self.last_outcome: tuple[str, str] | None = None
+        self.last_artefacts = None  # what the last run left behind (networks, a fine reward grid), if anything
         self.update_count = 0
         self.t0 = 0.0
         self.title = ""
@@ -68,6 +69,7 @@ class RunController(QObject):
         self.history = w.history
         self.last_snapshot = None
         self.last_outcome = None
+        self.last_artefacts = None
         self.update_count = 0
         self.title = title
         self._threads.add(w)
@@ -125,6 +127,7 @@ class RunController(QObject):
         if snap is not None:
             self.last_snapshot = snap
             self.update_count += 1
+        self.last_artefacts = w.artefacts
         self.last_outcome = (outcome, message)
         self.runningChanged.emit(False)
         self.finished.emit(snap, outcome, message)

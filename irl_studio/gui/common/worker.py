@@ -158,6 +158,7 @@ class RunWorker(QThread):
         self._local = None  # (cancel, resume, taken) events of an in-thread run
         self.iteration = 0
         self.history = SnapshotHistory()
+        self.artefacts = None  # what the run left behind (the algorithm's artefacts(), when it has that method)
 
     # --- control from the GUI thread ---------------------------------------------------------------------------
     def _events(self):
@@ -226,6 +227,8 @@ class RunWorker(QThread):
                 self._pending = True
             if emit:
                 self.progress.emit()
+        elif kind == "artefacts":
+            self.artefacts = msg[1]
         elif kind == "finished":
             snap, outcome, message = msg[1], msg[2], msg[3]
             if snap is not None:
