@@ -13,10 +13,9 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget, QTabWidget, QWidget
 
-from irl_studio.gui.common.files import app_settings
+from irl_studio.gui.common.files import app_settings, confirm_unsaved
 from irl_studio.gui.common.widgets import named
 from irl_studio.gui.common.worker import pool as worker_pool
-from irl_studio.gui.gridworld.files import confirm_unsaved
 from irl_studio.gui.gridworld.tab import GridworldTab
 
 MAX_RECENT = 8

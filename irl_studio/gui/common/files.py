@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QFileDialog, QWidget
+from typing import Callable
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 ORGANIZATION = "IRL Studio"
 APPLICATION = "irl-studio"
@@ -43,3 +45,13 @@ def ask_save(parent: QWidget, title: str, filt: str, default: str = "", suffix: 
         path += suffixes[0]
     remember_dir(path)
     return path
+
+
+def confirm_unsaved(parent: QWidget, doing: str, save: Callable[[], bool]) -> bool:
+    """With unsaved work, ask Save / Discard / Cancel before ``doing`` replaces or closes it; True to go on."""
+    ans = QMessageBox.question(
+        parent, "Unsaved work", "The layout, demonstrations or learned reward have unsaved changes.\n"
+        f"Save the session before {doing}?",
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Save)
+    return not (ans == QMessageBox.StandardButton.Cancel or (ans == QMessageBox.StandardButton.Save and not save()))

@@ -8,28 +8,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from irl_studio import IRLStudioError
 from irl_studio.core.builtin import builtin_layout, builtin_names
 from irl_studio.core.demos import validate_demos
 from irl_studio.core.layout import LayoutError, layout_from_dict, layout_to_dict, read_json, write_json
 from irl_studio.core.session import load_session, save_session, session_to_dict
-from irl_studio.gui.common.files import ask_open, ask_save
+from irl_studio.gui.common.files import ask_open, ask_save, confirm_unsaved
 from irl_studio.gui.common.messages import Messages
 from irl_studio.gui.gridworld.document import GridDocument
 
 FORMATS = ("irl-studio.layout", "irl-studio.session", "irl-studio.demos")
-
-
-def confirm_unsaved(parent: QWidget, doing: str, save: Callable[[], bool]) -> bool:
-    """With unsaved work, ask Save / Discard / Cancel before ``doing`` replaces or closes it; True to go on."""
-    ans = QMessageBox.question(
-        parent, "Unsaved work", "The layout, demonstrations or learned reward have unsaved changes.\n"
-        f"Save the session before {doing}?",
-        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Save)
-    return not (ans == QMessageBox.StandardButton.Cancel or (ans == QMessageBox.StandardButton.Save and not save()))
 
 
 class GridFiles(QObject):
