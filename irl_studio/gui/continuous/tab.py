@@ -1,0 +1,196 @@
+"""The continuous-control tab: the plane document, the plane canvas with its bar (what the plane shows), and the
+panels around it — Draw and Demonstrate on the left, Learn and Transfer on the right, the Results (the learned reward
+over the plane live, curves, scrub bar, the AIRL-versus-GAIL comparison) for the window's dock. The same protocol
+toward the window as the gridworld tab; the same shared parts (run controller, forms, views, files)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from irl_studio.continuous.plane import builtin_plane, builtin_plane_names, plane_to_dict
+from irl_studio.gui.common.format import fmt
+from irl_studio.gui.common.messages import Messages
+from irl_studio.gui.common.run_controller import RunController
+from irl_studio.gui.common.tasks import TaskRunner
+from irl_studio.gui.common.widgets import named, side_panel, status_label
+from irl_studio.gui.continuous.canvas import PlaneCanvas
+from irl_studio.gui.continuous.demo_panel import PlaneDemoPanel
+from irl_studio.gui.continuous.document import PlaneDocument
+from irl_studio.gui.continuous.draw_panel import PlaneDrawPanel
+from irl_studio.gui.continuous.files import PlaneFiles
+from irl_studio.gui.continuous.learn_panel import PlaneLearnPanel
+from irl_studio.gui.continuous.results_panel import PlaneResultsPanel
+from irl_studio.gui.continuous.transfer_panel import PlaneTransferPanel
+
+DEFAULT_PLANE = "point-maze-left"
+
+
+class ContinuousTab(QWidget):
+    title = "Continuous plane"
+    titleChanged = Signal()
+    fileOpened = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "continuousTab", "Continuous plane")
+        self.messages = Messages(self)
+        plane = builtin_plane(DEFAULT_PLANE)
+        plane.extra.setdefault("builtin", DEFAULT_PLANE)
+        self.doc = PlaneDocument(plane, parent=self)
+        self.canvas = PlaneCanvas()
+        self.runs = RunController(self)
+        self.rl_runs = RunController(self)  # the fresh RL policy of the transfer experiment
+        self.tasks = TaskRunner(self.messages, self)
+
+        self.draw = PlaneDrawPanel(self.doc, self.canvas, self.messages)
+        self.demo = PlaneDemoPanel(self.doc, self.canvas, self.messages, self.tasks)
+        self.learn = PlaneLearnPanel(self.doc, self.runs, self.messages)
+        self.transfer = PlaneTransferPanel(self.doc, self.canvas, self.runs, self.rl_runs, self.tasks, self.messages,
+                                           self.learn.start)
+        self.results = PlaneResultsPanel(self.doc, self.canvas, self.runs)
+        self.files = PlaneFiles(self, self.doc, self.messages, self.settings, self.apply_settings, self._before_open,
+                                self.demo.open_demos, lambda: self.runs.running or self.rl_runs.running)
+        self.files.pathChanged.connect(self.titleChanged)
+        self.files.fileOpened.connect(self.fileOpened)
+        self.doc.modifiedChanged.connect(lambda _m: self.titleChanged.emit())
+
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("planeSplitter")
+        outer.addWidget(self.splitter)
+        self.splitter.addWidget(side_panel([self.draw, self.demo], "planeDrawDemoPanel", "Draw and demonstrate"))
+        self.splitter.addWidget(self._centre())
+        self.splitter.addWidget(side_panel([self.learn, self.transfer], "planeLearnPanel", "Learn and transfer"))
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([250, 600, 260])
+
+        self.hoverLabel = status_label("planeHoverLabel", "Point under the mouse")
+        self.hoverLabel.setMinimumWidth(360)
+        self.canvas.hovered.connect(self._on_hover)
+        self.doc.planeChanged.connect(lambda: self.canvas.set_plane(self.doc.plane))
+        self.runs.runningChanged.connect(self._on_running)
+        self.canvas.set_plane(self.doc.plane)
+        self._make_actions()
+
+    def _centre(self) -> QWidget:
+        centre = QWidget()
+        cv = QVBoxLayout(centre)
+        cv.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.planeShowCombo = named(QComboBox(), "planeShowCombo", "Plane background",
+                                    "What the plane shows under the walls: nothing, or the learned reward (shown by "
+                                    "itself while a run goes)")
+        self.planeShowCombo.addItems(["plane", "learned reward"])
+        self.planeShowCombo.currentTextChanged.connect(lambda t: self.canvas.set_show_reward(t == "learned reward"))
+        bar.addWidget(QLabel("Show:"))
+        bar.addWidget(self.planeShowCombo)
+        bar.addStretch(1)
+        cv.addLayout(bar)
+        cv.addWidget(self.canvas, 1)
+        return centre
+
+    def _on_running(self, running: bool) -> None:
+        if running:
+            self.planeShowCombo.setCurrentText("learned reward")
+
+    def _on_hover(self, x: float, y: float) -> None:
+        if math.isnan(x):
+            self.hoverLabel.setText("")
+            return
+        parts = [f"x {x:.3f}, y {y:.3f}"]
+        free = bool(self.doc.plane.is_free([[x, y]])[0])
+        parts.append("free" if free else "wall or edge")
+        res = self.doc.result
+        if res is not None:
+            parts.append(f"learned {fmt(float(res.grid.at([[x, y]])[0]), 3)}")
+        self.hoverLabel.setText("  ·  ".join(parts))
+
+    # --- what the window asks of a tab --------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        def act(text, name, slot, shortcut=None) -> QAction:
+            a = QAction(text, self)
+            a.setObjectName(name)
+            if shortcut is not None:
+                a.setShortcut(shortcut)
+            a.triggered.connect(lambda _c=False: slot())
+            return a
+
+        f = self.files
+        self.file_actions = [
+            act("Open…", "planeActionOpen", f.open_dialog, QKeySequence.StandardKey.Open),
+            act("Save plane", "planeActionSave", f.save_plane_dialog, QKeySequence.StandardKey.Save),
+            act("Save plane as…", "planeActionSaveAs", lambda: f.save_plane_dialog(True)),
+            None,
+            act("Open session…", "planeActionOpenSession", lambda: f.open_dialog()),
+            act("Save session…", "planeActionSaveSession", f.save_session_dialog, QKeySequence("Ctrl+Shift+S")),
+            None,
+            act("Open demonstrations…", "planeActionOpenDemos", self.demo.open_demos_dialog),
+            act("Save demonstrations…", "planeActionSaveDemos", self.demo.save_demos_dialog),
+            act("Export reward…", "planeActionExportReward", self.learn.export_dialog, QKeySequence("Ctrl+E")),
+        ]
+        self.builtin_actions = []
+        for name in builtin_plane_names():
+            a = QAction(name, self)
+            a.setObjectName(f"builtinPlane_{name}")
+            a.setToolTip("With a learned reward: the plane changes (undoable) and the reward stays, for the transfer "
+                         "experiment; without: opens it")
+            a.triggered.connect(lambda _c=False, n=name: self.files.open_builtin(n, keep_demos=self.doc.result
+                                                                                 is not None))
+            self.builtin_actions.append(a)
+
+    @property
+    def undo_stack(self):
+        return self.doc.undo_stack
+
+    def display_name(self) -> str:
+        return self.files.display_name
+
+    def is_modified(self) -> bool:
+        return self.doc.is_modified()
+
+    def can_open(self, path: str) -> bool:
+        return self.files.can_open(path)
+
+    def open_file(self, path: str) -> bool:
+        return self.files.open_file(path)
+
+    def save_all_dialog(self) -> bool:
+        return self.files.save_session_dialog(ask=self.files.session_path is None)
+
+    def results_widget(self) -> QWidget:
+        return self.results
+
+    def status_widgets(self) -> list[QWidget]:
+        return [self.hoverLabel]
+
+    def current_plane(self) -> dict:
+        return plane_to_dict(self.doc.plane)
+
+    def settings(self) -> dict:
+        return {**self.learn.settings(), "expert": self.demo.settings()}
+
+    def apply_settings(self, s: dict) -> None:
+        self.learn.apply_settings(s)
+        if isinstance(s.get("expert"), dict):
+            self.demo.apply_settings(s["expert"])
+
+    def _before_open(self) -> None:
+        self.runs.forget()
+        self.canvas.set_paths([])
+        self.canvas.set_rollouts([])
+
+    def busy(self) -> bool:
+        return self.runs.running or self.rl_runs.running or self.tasks.busy
+
+    def shutdown(self) -> None:
+        self.demo.replay_timer.stop()
+        self.results.curves_timer.stop()
+        self.runs.shutdown()
+        self.rl_runs.shutdown()
+        self.tasks.shutdown()
