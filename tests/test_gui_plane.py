@@ -175,3 +175,23 @@ def test_bad_plane_files_give_messages(window, dialogs, tmp_path):
     w.tabs.setCurrentWidget(w.continuous)
     assert not w.continuous.demo.open_demos(str(d))
     assert "trajectory 0" in dialogs.messages[-1][1]
+
+
+def test_every_interactive_widget_of_the_tab_has_an_object_name_and_an_accessible_name(qtbot, window):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, \
+        QComboBox, QLineEdit, QScrollBar
+
+    from irl_studio.algorithms.plane_run import LEARNERS
+
+    w = window
+    c = tab(qtbot, w)
+    kinds = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QAbstractSlider, QAbstractItemView)
+    for key in LEARNERS:  # every parameter form
+        c.learn.select_learner(key)
+        for kind in kinds:
+            for widget in c.findChildren(kind) + c.results.findChildren(kind):
+                inner = widget.objectName().startswith("qt_")
+                if isinstance(widget, QScrollBar) or inner or not widget.isVisibleTo(w):
+                    continue
+                assert widget.objectName(), (key, type(widget).__name__, widget.accessibleName())
+                assert widget.accessibleName(), (key, widget.objectName())
