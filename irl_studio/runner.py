@@ -39,6 +39,7 @@ def _mapping_proxy(d: dict) -> types.MappingProxyType:
 copyreg.pickle(types.MappingProxyType, lambda m: (_mapping_proxy, (dict(m),)))
 
 MIN_INTERVAL = 0.03  # seconds between two snapshots sent
+PROGRESS_INTERVAL = 0.08  # seconds between two pictures of an iteration under way (algorithms with progress())
 
 
 def describe_error(exc: BaseException) -> str:
@@ -60,6 +61,29 @@ def limit_threads() -> None:
             pass
 
 
+def _with_progress(algo: Any, cancel, taken, send: Callable[[tuple], None]) -> Callable[[], bool]:
+    """The cancel check handed to the algorithm (it calls it between environment steps, minibatches, passes).
+    When the algorithm can show the iteration under way (``progress()``, a snapshot marked ``partial``), the check
+    also sends one every ``PROGRESS_INTERVAL`` seconds once the last was drawn: views then move more often than
+    iterations end (an AIRL iteration takes a few tenths of a second)."""
+    progress = getattr(algo, "progress", None)
+    if progress is None:
+        return cancel.is_set
+    last = [time.perf_counter()]
+
+    def check() -> bool:
+        now = time.perf_counter()
+        if now - last[0] >= PROGRESS_INTERVAL and taken.is_set():
+            last[0] = now
+            snap = progress()
+            if snap is not None:
+                taken.clear()
+                send(("snapshot", snap))
+        return cancel.is_set()
+
+    return check
+
+
 def drive(build: Callable[[], Steppable], send: Callable[[tuple], None], cancel, resume, taken,
           min_interval: float = MIN_INTERVAL) -> None:
     """Build and step an algorithm until it is done, stopped (``cancel`` set) or failed, sending its progress.
@@ -70,7 +94,7 @@ def drive(build: Callable[[], Steppable], send: Callable[[tuple], None], cancel,
     try:
         algo = build()
         limit_threads()
-        algo.cancel_check = cancel.is_set
+        algo.cancel_check = _with_progress(algo, cancel, taken, send)
         send(("started", getattr(algo, "title", "") or algo.name))
         while not algo.done:
             if cancel.is_set():

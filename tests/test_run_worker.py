@@ -159,3 +159,21 @@ def test_what_a_run_leaves_behind_arrives_before_it_ends(qtbot):
     w.start()
     qtbot.waitUntil(lambda: "outcome" in seen, timeout=60000)
     assert w.wait(5000) and seen == {"artefacts": {"steps": 3}, "outcome": "done"}
+
+
+class WithProgress(Slow):
+    """Slow steps with pictures of the step under way (marked partial)."""
+
+    def progress(self):
+        from types import MappingProxyType, SimpleNamespace
+
+        return SimpleNamespace(iteration=self.iteration, metrics=MappingProxyType({}), done=False, status="running",
+                               elapsed=0.0, partial=True)
+
+
+def test_an_algorithm_with_progress_updates_the_views_during_its_steps_and_keeps_only_steps(qtbot):
+    out = run(qtbot, functools.partial(WithProgress, steps=3, dt=0.4))
+    assert out["outcome"] == "done"
+    partial = [s for s in out["snaps"] if getattr(s, "partial", False)]
+    assert len(partial) >= 3  # 1.2 s of steps, a picture every 80 ms when the GUI took the last one
+    assert all(not getattr(s, "partial", False) for s in out["history"])

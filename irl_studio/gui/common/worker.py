@@ -219,8 +219,9 @@ class RunWorker(QThread):
                 self.iteration = msg[1][-1][0]
         elif kind == "snapshot":
             snap = msg[1]
-            self.history.offer(snap)
-            self.iteration = snap.iteration
+            if not getattr(snap, "partial", False):  # a picture of an iteration under way is shown, not kept
+                self.history.offer(snap)
+                self.iteration = snap.iteration
             with self._lock:
                 self._latest = snap
                 emit = not self._pending
