@@ -73,6 +73,9 @@ class PlaneRun:
     def step(self):
         return self.algo.step()
 
+    def progress(self):
+        return self.algo.progress()
+
     def artefacts(self) -> dict[str, Any]:
         """The learned reward on a fine grid and the networks (safetensors bytes: weights only)."""
         grid = self.algo.reward_grid(GRID_POINTS)
