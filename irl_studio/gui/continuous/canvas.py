@@ -62,7 +62,8 @@ class PlaneCanvas(QWidget):
         self.drag: list[tuple[float, float]] = []  # the demonstration or wall being drawn
         self._grab: tuple[int, int] | None = None  # (wall, end) being moved
         self._press: tuple[float, float] | None = None
-        self._static: QPixmap | None = None
+        self._static: QPixmap | None = None  # walls, demonstrations, start and goal (transparent where empty)
+        self._reward_image: QImage | None = None  # the learned reward, one pixel per grid point
         self.font_small = QFont(self.font())
         self.font_small.setPixelSize(11)
 
@@ -80,12 +81,13 @@ class PlaneCanvas(QWidget):
 
     def set_reward(self, x: np.ndarray | None, y: np.ndarray | None, values: np.ndarray | None) -> None:
         self.reward = None if values is None else (np.asarray(x), np.asarray(y), np.asarray(values))
+        self._reward_image = None
         if self.show_reward:
-            self.invalidate()
+            self.update()
 
     def set_show_reward(self, on: bool) -> None:
         self.show_reward = bool(on)
-        self.invalidate()
+        self.update()
 
     def set_demos(self, demos: list[tuple[np.ndarray, QColor, float]]) -> None:
         self.demos = demos
@@ -227,6 +229,14 @@ class PlaneCanvas(QWidget):
             ratio = self.devicePixelRatioF()
             if self._static is None or self._static.size() != self.size() * ratio:
                 self._static = self._render_static(ratio)
+            p.fillRect(self.plot_rect(), QColor("white"))
+            if self.show_reward and self.reward is not None:  # redrawn alone when the reward changes (live)
+                x, y, v = self.reward
+                if self._reward_image is None:
+                    rgb = np.ascontiguousarray(diverging_rgb(v, symmetric_limit(v))[::-1])
+                    self._reward_image = QImage(rgb.data, v.shape[1], v.shape[0], 3 * v.shape[1],
+                                                QImage.Format.Format_RGB888).copy()
+                p.drawImage(QRectF(self.to_widget(x[0], y[-1]), self.to_widget(x[-1], y[0])), self._reward_image)
             p.drawPixmap(0, 0, self._static)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             for r in self.rollouts:
@@ -243,19 +253,12 @@ class PlaneCanvas(QWidget):
     def _render_static(self, ratio: float) -> QPixmap:
         pm = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
         pm.setDevicePixelRatio(ratio)
-        pm.fill(QColor(250, 250, 250))
+        pm.fill(QColor(0, 0, 0, 0))
         plane = self.plane
         r = self.plot_rect()
         s = self.scale()
         p = QPainter(pm)
         try:
-            p.fillRect(r, QColor("white"))
-            if self.show_reward and self.reward is not None:
-                x, y, v = self.reward
-                rgb = np.ascontiguousarray(diverging_rgb(v, symmetric_limit(v))[::-1])
-                img = QImage(rgb.data, v.shape[1], v.shape[0], 3 * v.shape[1], QImage.Format.Format_RGB888).copy()
-                a, b = self.to_widget(x[0], y[-1]), self.to_widget(x[-1], y[0])
-                p.drawImage(QRectF(a, b), img)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             p.setPen(QPen(QColor(120, 120, 120), 1))
             p.drawRect(r)
