@@ -49,6 +49,7 @@ class HeatmapView(QWidget):
         self._bar = QImage(bar.data, BAR_W, len(lut), 3 * BAR_W, QImage.Format.Format_RGB888).copy()
         self._overlays: dict[str, tuple[list[tuple[np.ndarray, np.ndarray]], QPen, str | None]] = {}
         self._cache: QPixmap | None = None
+        self._cache_key = None
         self.font_small = QFont(self.font())
         self.font_small.setPixelSize(10)
         self.setMinimumSize(150, 130)
@@ -103,7 +104,6 @@ class HeatmapView(QWidget):
         self._changed()
 
     def _changed(self) -> None:
-        self._cache = None
         self.update()
 
     # --- geometry -----------------------------------------------------------------------------------------------
@@ -140,24 +140,31 @@ class HeatmapView(QWidget):
         super().resizeEvent(event)
 
     def paintEvent(self, event) -> None:
-        if self._cache is None or self._cache.size() != self.size() * self.devicePixelRatioF():
-            self._cache = self._render()
+        """The frame (title, colour bar, axes: cached until the size, the levels or the extent change), then the
+        image and the overlays, which change with every update."""
+        key = (self.size().toTuple(), self._levels, self.data_rect(), self._image is None)
+        if self._cache is None or self._cache_key != key:
+            self._cache, self._cache_key = self._render_frame(), key
         p = QPainter(self)
-        p.drawPixmap(0, 0, self._cache)
-        p.end()
+        try:
+            p.drawPixmap(0, 0, self._cache)
+            if self._image is not None:
+                p.drawImage(self.plot_rect(), self._image)
+                self._draw_overlays(p)
+        finally:
+            p.end()
 
-    def _render(self) -> QPixmap:
+    def _render_frame(self) -> QPixmap:
         ratio = self.devicePixelRatioF()
         pm = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
         pm.setDevicePixelRatio(ratio)
         pm.fill(QColor("white"))
         p = QPainter(pm)
         try:
-            p.setFont(self.font_small)
-            p.setPen(QColor(30, 30, 30))
             title = QFont(self.font())
             title.setPixelSize(12)
             p.setFont(title)
+            p.setPen(QColor(30, 30, 30))
             p.drawText(QRectF(0, 0, self.width(), TITLE_H), int(Qt.AlignmentFlag.AlignHCenter), self.title)
             p.setFont(self.font_small)
             r = self.plot_rect()
@@ -166,11 +173,8 @@ class HeatmapView(QWidget):
                 p.drawRect(r)
                 p.setPen(QColor(150, 150, 150))
                 p.drawText(r, int(Qt.AlignmentFlag.AlignCenter), "no run yet")
-            else:
-                p.drawImage(r, self._image)
-                self._draw_overlays(p)
-                if self.axes:
-                    self._draw_axes(p, r)
+            elif self.axes:
+                self._draw_axes(p, r)
             self._draw_bar(p, r)
         finally:
             p.end()
