@@ -195,3 +195,23 @@ def test_every_interactive_widget_of_the_tab_has_an_object_name_and_an_accessibl
                     continue
                 assert widget.objectName(), (key, type(widget).__name__, widget.accessibleName())
                 assert widget.accessibleName(), (key, widget.objectName())
+
+
+def test_the_airl_versus_gail_comparison_is_one_click(qtbot, window):
+    w = window
+    c = tab(qtbot, w)
+    c.demo.countSpin.setValue(3)
+    c.demo.generate()
+    qtbot.waitUntil(lambda: len(c.doc.demos) == 3, timeout=60000)
+    assert c.transfer.targetCombo.currentData() == "point-maze-right"  # the shifted maze of the training plane
+    c.transfer.compareIterSpin.setValue(2)
+    qtbot.mouseClick(c.transfer.planeCompareButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: set(c.doc.comparison) == {"airl", "gail"}
+                    and all(e["plan"] is not None for e in c.doc.comparison.values()), timeout=240000)
+    wait_plane_run(qtbot, c)
+    assert c.doc.comparison_plane["walls"] == [[0.2, 0.3, 0.6, 0.3]]
+    for key in ("airl", "gail"):
+        label = c.results.compare_labels[key].text()
+        assert "return" in label and "point maze" in label, label
+        assert c.results.compare_views[key].values is not None
+    assert c.doc.result.learner == "gail"  # the last run stays the tab's result

@@ -99,7 +99,7 @@ class PlaneCanvas(QWidget):
 
     def set_paths(self, paths: list[tuple[np.ndarray, QColor, float]]) -> None:
         self.paths = [(np.asarray(p)[:, :2], c, w) for p, c, w in paths]
-        self.update()
+        self.invalidate()
 
     def invalidate(self) -> None:
         self._static = None
@@ -239,10 +239,8 @@ class PlaneCanvas(QWidget):
                 p.drawImage(QRectF(self.to_widget(x[0], y[-1]), self.to_widget(x[-1], y[0])), self._reward_image)
             p.drawPixmap(0, 0, self._static)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            for r in self.rollouts:
-                self._polyline(p, r, QColor(90, 60, 140, 170), 1.5)
-            for path, color, width in self.paths:
-                self._polyline(p, path, color, width, ends=True)
+            for r in self.rollouts:  # hairlines: Qt's fast path (a 1.5 px pen costs 50 times as much)
+                self._polyline(p, r, QColor(90, 60, 140, 200), 1.0)
             if self.drag:
                 color = QColor("#d62728") if self.mode == "record" else WALL_COLOR
                 width = 2.5 if self.mode == "record" else max(2 * self.plane.wall_radius * self.scale(), 2)
@@ -268,6 +266,8 @@ class PlaneCanvas(QWidget):
                 self._segment(p, (a, b), (c, d), WALL_COLOR, max(2 * plane.wall_radius * s, 1.5))
             for path, color, width in self.demos:
                 self._polyline(p, path, color, width)
+            for path, color, width in self.paths:
+                self._polyline(p, path, color, width, ends=True)
             self._disc(p, plane.goal, plane.reach_radius * s, QColor(255, 200, 60), "G")
             self._disc(p, plane.start, max(plane.agent_radius * s, 4), QColor(120, 180, 240), "S")
         finally:

@@ -134,7 +134,7 @@ class PlaneResultsPanel(QWidget):
         if snap.reward_values is not None:
             self._show_grid(snap.reward_x, snap.reward_y, snap.reward_values)
         rolls = [np.asarray(r) for r in snap.rollouts]
-        self.planeRewardView.set_overlay("rollouts", [(r[:, 0], r[:, 1]) for r in rolls], "#5a3c8c", 1.5)
+        self.planeRewardView.set_overlay("rollouts", [(r[:, 0], r[:, 1]) for r in rolls], "#5a3c8c", 1.0)
         self.canvas.set_rollouts(rolls)
 
     def _on_comparison(self) -> None:
