@@ -45,6 +45,7 @@ class RunController(QObject):
         self.update_count = 0
         self.t0 = 0.0
         self.title = ""
+        self.info: dict = {}  # what the starter says about the run (its settings), for every panel that draws it
 
     # --- control ------------------------------------------------------------------------------------------------
     @property
@@ -60,10 +61,12 @@ class RunController(QObject):
         return self.worker.iteration if self.worker is not None else (
             self.last_snapshot.iteration if self.last_snapshot is not None else 0)
 
-    def start(self, build: Callable[[], Steppable], title: str = "") -> bool:
-        """Start a run of ``build()`` (called in the worker thread); False when one is going."""
+    def start(self, build: Callable[[], Steppable], title: str = "", info: dict | None = None) -> bool:
+        """Start a run of ``build()`` (a picklable build spec, called in the worker process); False when one is
+        going. ``info``: the run's settings, kept as :attr:`info` for the panels that show its results."""
         if self.worker is not None:
             return False
+        self.info = dict(info or {})
         w = RunWorker(build, self.min_interval)
         self.worker = w
         self.history = w.history

@@ -36,8 +36,6 @@ class LearnPanel(QGroupBox):
         super().__init__("Learn", parent)
         self.setObjectName("learnGroup")
         self.doc, self.runs, self.messages = doc, runs, messages
-        self.run_layout = None
-        self.run_settings: dict[str, Any] = {}
         v = QVBoxLayout(self)
         form = QFormLayout()
         self.algorithmCombo = named(QComboBox(), "algorithmCombo", "Algorithm", "The IRL algorithm")
@@ -146,15 +144,15 @@ class LearnPanel(QGroupBox):
         seed = self.seedSpin.value()
 
         build = partial(build_tabular, name, layout, demos, features, config, seed)  # picklable: a worker process
-        self.run_layout = layout
-        self.run_settings = {"algorithm": name, "features": features, "seed": seed,
-                             "params": self.paramForm.values()}
         self.metricsLabel.setText("")
         self.bar.message(f"Running {cls.title or name} with {features} features…")
-        return self.runs.start(build, cls.title or name)
+        info = {"algorithm": name, "features": features, "seed": seed, "params": self.paramForm.values(),
+                "layout": layout}
+        return self.runs.start(build, cls.title or name, info)
 
     def _on_snapshot(self, snap) -> None:
-        self.doc.set_field("result", LearnedResult.from_snapshot(snap, self.run_layout, self.run_settings))
+        info = self.runs.info
+        self.doc.set_field("result", LearnedResult.from_snapshot(snap, info.get("layout"), info))
         self.metricsLabel.setText(fmt_metrics(snap.metrics, SHOWN))
 
     def _on_finished(self, snap, outcome: str, message: str) -> None:
