@@ -34,7 +34,6 @@ class PlaneLearnPanel(QGroupBox):
         super().__init__("Learn", parent)
         self.setObjectName("planeLearnGroup")
         self.doc, self.runs, self.messages = doc, runs, messages
-        self.run_info: dict[str, Any] = {}
         v = QVBoxLayout(self)
         form = QFormLayout()
         self.planeAlgorithmCombo = named(QComboBox(), "planeAlgorithmCombo", "Algorithm",
@@ -101,7 +100,7 @@ class PlaneLearnPanel(QGroupBox):
 
     # --- running ------------------------------------------------------------------------------------------------
     def start(self, key: str, config: Any, seed: int, title: str | None = None) -> bool:
-        """Start learner ``key`` on the plane and demonstrations as they are now (the comparison uses this too)."""
+        """Start learner ``key`` on the plane and demonstrations as they are now."""
         if self.runs.running:
             return False
         if len(self.doc.demos) == 0:
@@ -110,10 +109,9 @@ class PlaneLearnPanel(QGroupBox):
             return False
         plane = plane_to_dict(self.doc.plane)
         build = partial(build_plane_run, key, plane, demos_to_dict(self.doc.demos), config, seed)
-        self.run_info = {"learner": key, "seed": seed, "plane": plane}
         self.metricsLabel.setText("")
         self.bar.message(f"Running {title or LEARNERS[key][2]}…")
-        return self.runs.start(build, LEARNERS[key][2])
+        return self.runs.start(build, LEARNERS[key][2], {"learner": key, "seed": seed, "plane": plane})
 
     def run(self) -> bool:
         """Start learning in the background; False (with a message) when the run cannot start."""
@@ -125,7 +123,7 @@ class PlaneLearnPanel(QGroupBox):
         return self.start(self.learner(), config, self.seedSpin.value())
 
     def _result(self, snap, artefacts=None) -> PlaneResult | None:
-        info = self.run_info
+        info = self.runs.info
         if artefacts is not None:
             grid = artefacts["reward_grid"]
             nets, config = artefacts.get("networks"), artefacts.get("config", {})

@@ -49,8 +49,7 @@ class ContinuousTab(QWidget):
         self.draw = PlaneDrawPanel(self.doc, self.canvas, self.messages)
         self.demo = PlaneDemoPanel(self.doc, self.canvas, self.messages, self.tasks)
         self.learn = PlaneLearnPanel(self.doc, self.runs, self.messages)
-        self.transfer = PlaneTransferPanel(self.doc, self.canvas, self.runs, self.rl_runs, self.tasks, self.messages,
-                                           self.learn.start)
+        self.transfer = PlaneTransferPanel(self.doc, self.canvas, self.runs, self.rl_runs, self.tasks, self.messages)
         self.results = PlaneResultsPanel(self.doc, self.canvas, self.runs)
         self.files = PlaneFiles(self, self.doc, self.messages, self.settings, self.apply_settings, self._before_open,
                                 self.demo.open_demos, lambda: self.runs.running or self.rl_runs.running)

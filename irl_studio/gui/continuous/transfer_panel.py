@@ -11,7 +11,9 @@ from functools import partial
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QSpinBox, QVBoxLayout
 
-from irl_studio.algorithms.plane_run import LEARNERS, build_rl_transfer, learner_config_type, plan_on
+from irl_studio.algorithms.plane_run import LEARNERS, build_plane_run, build_rl_transfer, learner_config_type, \
+    plan_on
+from irl_studio.continuous.demos import demos_to_dict
 from irl_studio.continuous.plane import builtin_plane, builtin_plane_names, plane_to_dict
 from irl_studio.gui.common.format import fmt
 from irl_studio.gui.common.messages import Messages
@@ -38,12 +40,11 @@ def describe(plan, what: str) -> str:
 
 class PlaneTransferPanel(QGroupBox):
     def __init__(self, doc: PlaneDocument, canvas: PlaneCanvas, runs: RunController, rl_runs: RunController,
-                 tasks: TaskRunner, messages: Messages, start_learner, parent=None) -> None:
+                 tasks: TaskRunner, messages: Messages, parent=None) -> None:
         super().__init__("Transfer: re-optimize under the learned reward", parent)
         self.setObjectName("planeTransferGroup")
         self.doc, self.canvas, self.runs, self.rl_runs, self.tasks, self.messages = \
             doc, canvas, runs, rl_runs, tasks, messages
-        self.start_learner = start_learner  # (key, config, seed, title) -> bool: the learn panel's start
         self.plan_text, self.rl_text = "", ""
         self._queue: list[str] = []
         v = QVBoxLayout(self)
@@ -174,9 +175,17 @@ class PlaneTransferPanel(QGroupBox):
     def _next(self) -> None:
         key = self._queue[0]
         k = len(COMPARED) - len(self._queue) + 1
+        if len(self.doc.demos) == 0:
+            self._queue = []
+            self.messages.error("No demonstrations", "Record or generate demonstrations first: both learners learn "
+                                "from them")
+            return
         config = learner_config_type(key)(max_iterations=self.compareIterSpin.value())
-        if not self.start_learner(key, config, 0,
-                                  f"{LEARNERS[key][2]} (comparison {k} of {len(COMPARED)})"):
+        plane = plane_to_dict(self.doc.plane)
+        build = partial(build_plane_run, key, plane, demos_to_dict(self.doc.demos), config, 0)
+        self.messages.status(f"Comparison {k} of {len(COMPARED)}: {LEARNERS[key][2]}")
+        if not self.runs.start(build, f"{LEARNERS[key][2]} (comparison {k} of {len(COMPARED)})",
+                               {"learner": key, "seed": 0, "plane": plane}):
             self._queue = []
 
     def _on_learned(self, snap, outcome: str, message: str) -> None:
