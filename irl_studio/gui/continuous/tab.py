@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from irl_studio.continuous.plane import builtin_plane, builtin_plane_names, plane_to_dict
 from irl_studio.gui.common.format import fmt
-from irl_studio.gui.common.messages import Messages
+from irl_studio.gui.common.tab import TabBase
 from irl_studio.gui.common.run_controller import RunController
 from irl_studio.gui.common.tasks import TaskRunner
 from irl_studio.gui.common.widgets import named, side_panel, status_label
@@ -29,15 +29,11 @@ from irl_studio.gui.continuous.transfer_panel import PlaneTransferPanel
 DEFAULT_PLANE = "point-maze-left"
 
 
-class ContinuousTab(QWidget):
+class ContinuousTab(TabBase):
     title = "Continuous plane"
-    titleChanged = Signal()
-    fileOpened = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        named(self, "continuousTab", "Continuous plane")
-        self.messages = Messages(self)
+        super().__init__("continuousTab", "Continuous plane", parent)
         plane = builtin_plane(DEFAULT_PLANE)
         plane.extra.setdefault("builtin", DEFAULT_PLANE)
         self.doc = PlaneDocument(plane, parent=self)
@@ -53,9 +49,9 @@ class ContinuousTab(QWidget):
         self.results = PlaneResultsPanel(self.doc, self.canvas, self.runs)
         self.files = PlaneFiles(self, self.doc, self.messages, self.settings, self.apply_settings, self._before_open,
                                 self.demo.open_demos, lambda: self.runs.running or self.rl_runs.running)
-        self.files.pathChanged.connect(self.titleChanged)
-        self.files.fileOpened.connect(self.fileOpened)
-        self.doc.modifiedChanged.connect(lambda _m: self.titleChanged.emit())
+        self.connect_files()
+        self.controllers = [self.runs, self.rl_runs]
+        self.timers = [self.demo.replay_timer, self.results.curves_timer]
 
         outer = QHBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -112,26 +108,18 @@ class ContinuousTab(QWidget):
 
     # --- what the window asks of a tab --------------------------------------------------------------------------
     def _make_actions(self) -> None:
-        def act(text, name, slot, shortcut=None) -> QAction:
-            a = QAction(text, self)
-            a.setObjectName(name)
-            if shortcut is not None:
-                a.setShortcut(shortcut)
-            a.triggered.connect(lambda _c=False: slot())
-            return a
-
         f = self.files
         self.file_actions = [
-            act("Open…", "planeActionOpen", f.open_dialog, QKeySequence.StandardKey.Open),
-            act("Save plane", "planeActionSave", f.save_plane_dialog, QKeySequence.StandardKey.Save),
-            act("Save plane as…", "planeActionSaveAs", lambda: f.save_plane_dialog(True)),
+            self.action("Open…", "planeActionOpen", f.open_dialog, QKeySequence.StandardKey.Open),
+            self.action("Save plane", "planeActionSave", f.save_plane_dialog, QKeySequence.StandardKey.Save),
+            self.action("Save plane as…", "planeActionSaveAs", lambda: f.save_plane_dialog(True)),
             None,
-            act("Open session…", "planeActionOpenSession", lambda: f.open_dialog()),
-            act("Save session…", "planeActionSaveSession", f.save_session_dialog, QKeySequence("Ctrl+Shift+S")),
+            self.action("Open session…", "planeActionOpenSession", f.open_session_dialog),
+            self.action("Save session…", "planeActionSaveSession", f.save_session_dialog, QKeySequence("Ctrl+Shift+S")),
             None,
-            act("Open demonstrations…", "planeActionOpenDemos", self.demo.open_demos_dialog),
-            act("Save demonstrations…", "planeActionSaveDemos", self.demo.save_demos_dialog),
-            act("Export reward…", "planeActionExportReward", self.learn.export_dialog, QKeySequence("Ctrl+E")),
+            self.action("Open demonstrations…", "planeActionOpenDemos", self.demo.open_demos_dialog),
+            self.action("Save demonstrations…", "planeActionSaveDemos", self.demo.save_demos_dialog),
+            self.action("Export reward…", "planeActionExportReward", self.learn.export_dialog, QKeySequence("Ctrl+E")),
         ]
         self.builtin_actions = []
         for name in builtin_plane_names():
@@ -142,31 +130,6 @@ class ContinuousTab(QWidget):
             a.triggered.connect(lambda _c=False, n=name: self.files.open_builtin(n, keep_demos=self.doc.result
                                                                                  is not None))
             self.builtin_actions.append(a)
-
-    @property
-    def undo_stack(self):
-        return self.doc.undo_stack
-
-    def display_name(self) -> str:
-        return self.files.display_name
-
-    def is_modified(self) -> bool:
-        return self.doc.is_modified()
-
-    def can_open(self, path: str) -> bool:
-        return self.files.can_open(path)
-
-    def open_file(self, path: str) -> bool:
-        return self.files.open_file(path)
-
-    def save_all_dialog(self) -> bool:
-        return self.files.save_session_dialog(ask=self.files.session_path is None)
-
-    def results_widget(self) -> QWidget:
-        return self.results
-
-    def status_widgets(self) -> list[QWidget]:
-        return [self.hoverLabel]
 
     def current_plane(self) -> dict:
         return plane_to_dict(self.doc.plane)
@@ -184,12 +147,3 @@ class ContinuousTab(QWidget):
         self.canvas.set_paths([])
         self.canvas.set_rollouts([])
 
-    def busy(self) -> bool:
-        return self.runs.running or self.rl_runs.running or self.tasks.busy
-
-    def shutdown(self) -> None:
-        self.demo.replay_timer.stop()
-        self.results.curves_timer.stop()
-        self.runs.shutdown()
-        self.rl_runs.shutdown()
-        self.tasks.shutdown()

@@ -1,0 +1,86 @@
+"""What a tab is to the window, once for both tabs: its title and signals, its messages, its menu actions, and the
+answers the window asks of it (``is_modified()``, ``can_open(path)``, ``open_file(path)``, ``save_all_dialog()``,
+``results_widget()``, ``status_widgets()``, ``shutdown()``). A tab sets ``doc``, ``files``, ``results``,
+``hoverLabel``, its run controllers ``controllers``, its ``tasks`` and ``timers`` (stopped at shutdown)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
+
+from irl_studio.gui.common.messages import Messages
+from irl_studio.gui.common.widgets import named
+
+
+class TabBase(QWidget):
+    """``titleChanged()`` when the file or the modified state changes; ``fileOpened(path)`` for recent files."""
+
+    title = ""
+    titleChanged = Signal()
+    fileOpened = Signal(str)
+
+    def __init__(self, name: str, accessible: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, name, accessible)
+        self.messages = Messages(self)
+        self.controllers: list = []
+        self.timers: list = []
+        self.file_actions: list[QAction | None] = []
+        self.builtin_actions: list[QAction] = []
+
+    def connect_files(self) -> None:
+        """Once ``doc`` and ``files`` are made: the title follows the file and the unsaved state."""
+        self.files.pathChanged.connect(self.titleChanged)
+        self.files.fileOpened.connect(self.fileOpened)
+        self.doc.modifiedChanged.connect(lambda _m: self.titleChanged.emit())
+
+    def action(self, text: str, name: str, slot: Callable[[], object], shortcut=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        a.setObjectName(name)
+        if shortcut is not None:
+            a.setShortcut(shortcut)
+        if tip:
+            a.setToolTip(tip)
+        a.triggered.connect(lambda _c=False: slot())
+        return a
+
+    # --- what the window asks -----------------------------------------------------------------------------------
+    @property
+    def undo_stack(self):
+        return self.doc.undo_stack
+
+    def display_name(self) -> str:
+        return self.files.display_name
+
+    def is_modified(self) -> bool:
+        return self.doc.is_modified()
+
+    def can_open(self, path: str) -> bool:
+        return self.files.can_open(path)
+
+    def open_file(self, path: str) -> bool:
+        return self.files.open_file(path)
+
+    def save_all_dialog(self) -> bool:
+        """Save the tab's work (the close prompt's Save)."""
+        return self.files.save_session_dialog(ask=self.files.session_path is None)
+
+    def results_widget(self) -> QWidget:
+        return self.results
+
+    def status_widgets(self) -> list[QWidget]:
+        return [self.hoverLabel]
+
+    def busy(self) -> bool:
+        return any(c.running for c in self.controllers) or self.tasks.busy
+
+    def shutdown(self) -> None:
+        """Stop every run, background task and timer; wait for their threads."""
+        for t in self.timers:
+            t.stop()
+        for c in self.controllers:
+            c.shutdown()
+        self.tasks.shutdown()
