@@ -47,6 +47,31 @@ class TabBase(QWidget):
         a.triggered.connect(lambda _c=False: slot())
         return a
 
+    def make_file_actions(self, names: dict[str, str], open_demos, save_demos, export, first=()) -> None:
+        """The File menu's entries every tab has (``names``: their object names, by the keys open, save, save_as,
+        open_session, save_session, open_demos, save_demos, export); ``first``: the tab's own entries before them."""
+        from PySide6.QtGui import QKeySequence
+
+        f, w = self.files, self.files.WORLD
+        self.file_actions = [
+            *first,
+            self.action("Open…", names["open"], f.open_dialog, QKeySequence.StandardKey.Open),
+            self.action(f"Save {w}", names["save"], f.save_world_dialog, QKeySequence.StandardKey.Save),
+            self.action(f"Save {w} as…", names["save_as"], lambda: f.save_world_dialog(True)),
+            None,
+            self.action("Open session…", names["open_session"], f.open_session_dialog),
+            self.action("Save session…", names["save_session"], f.save_session_dialog, QKeySequence("Ctrl+Shift+S")),
+            None,
+            self.action("Open demonstrations…", names["open_demos"], open_demos),
+            self.action("Save demonstrations…", names["save_demos"], save_demos),
+            self.action("Export reward…", names["export"], export, QKeySequence("Ctrl+E")),
+        ]
+
+    def make_builtin_actions(self, prefix: str, open_builtin: Callable[[str], object], tip: str = "") -> None:
+        """The Layouts menu: one entry per built-in of the tab's files."""
+        self.builtin_actions = [self.action(name, f"{prefix}{name}", lambda n=name: open_builtin(n), tip=tip)
+                                for name in self.files.builtin_names()]
+
     # --- what the window asks -----------------------------------------------------------------------------------
     @property
     def undo_stack(self):

@@ -7,15 +7,16 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHBoxLayout, QListWidget, QListWidgetItem, QSpinBox, \
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSpinBox, \
     QVBoxLayout
 
 from irl_studio import IRLStudioError
 from irl_studio.algorithms.plane_run import plane_expert_demos
 from irl_studio.continuous.demos import PlaneDemos, demo_from_drag, load_plane_demos, save_plane_demos
 from irl_studio.continuous.plane import plane_to_dict
+from irl_studio.gui.common.demo_list import DemoList, replay_delete_row
 from irl_studio.gui.common.files import ask_open, ask_save
 from irl_studio.gui.common.messages import Messages
 from irl_studio.gui.common.tasks import TaskRunner
@@ -40,22 +41,9 @@ class PlaneDemoPanel(QGroupBox):
         v.addWidget(self.planeRecordButton)
         self.modeLabel = status_label("planeModeLabel", "Mode", "Drawing")
         v.addWidget(self.modeLabel)
-        self.planeDemoList = named(QListWidget(), "planeDemoList", "Demonstrations",
-                                   "Select to highlight on the plane; Delete removes")
-        self.planeDemoList.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.planeDemoList.itemSelectionChanged.connect(self.show_demos)
-        self.planeDemoList.setMinimumHeight(90)
-        delete = QAction("Delete demonstrations", self.planeDemoList)
-        delete.setShortcut(QKeySequence.StandardKey.Delete)
-        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.triggered.connect(self.delete_demos)
-        self.planeDemoList.addAction(delete)
+        self.planeDemoList = DemoList("planeDemoList", "plane", self.show_demos, self.delete_demos)
         v.addWidget(self.planeDemoList)
-        row = QHBoxLayout()
-        row.addWidget(button("Replay", "planeReplayButton", "Animate the selected demonstrations", self.replay))
-        row.addWidget(button("Delete", "planeDeleteDemoButton", "Delete the selected demonstrations (undoable)",
-                             self.delete_demos))
-        v.addLayout(row)
+        v.addLayout(replay_delete_row("plane", self.replay, self.delete_demos))
         row = QHBoxLayout()
         self.countSpin = named(QSpinBox(), "planeExpertCountSpin", "Number of expert demonstrations",
                                "How many demonstrations the exact planner of the true reward records")
@@ -102,23 +90,13 @@ class PlaneDemoPanel(QGroupBox):
 
     # --- the list and the canvas --------------------------------------------------------------------------------
     def refresh(self, select: int | None = None) -> None:
-        self.planeDemoList.blockSignals(True)
-        self.planeDemoList.clear()
-        for i, tr in enumerate(self.doc.demos.trajectories):
-            a, b = tr.obs[0], tr.obs[-1]
-            item = QListWidgetItem(f"#{i + 1}: {len(tr.acts)} steps  ({a[0]:.2f}, {a[1]:.2f}) → "
-                                   f"({b[0]:.2f}, {b[1]:.2f})")
-            pm = QPixmap(10, 10)
-            pm.fill(DEMO_COLORS[i % len(DEMO_COLORS)])
-            item.setIcon(QIcon(pm))
-            self.planeDemoList.addItem(item)
-        if select is not None and 0 <= select < self.planeDemoList.count():
-            self.planeDemoList.setCurrentRow(select)
-        self.planeDemoList.blockSignals(False)
+        self.planeDemoList.set_items([f"#{i + 1}: {len(tr.acts)} steps  ({tr.obs[0][0]:.2f}, {tr.obs[0][1]:.2f}) → "
+                                      f"({tr.obs[-1][0]:.2f}, {tr.obs[-1][1]:.2f})"
+                                      for i, tr in enumerate(self.doc.demos.trajectories)], DEMO_COLORS, select)
         self.show_demos()
 
     def selected(self) -> list[int]:
-        return sorted(self.planeDemoList.row(it) for it in self.planeDemoList.selectedItems())
+        return self.planeDemoList.selected()
 
     def show_demos(self) -> None:
         sel = set(self.selected())

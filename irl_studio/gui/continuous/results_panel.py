@@ -6,7 +6,7 @@ Shown in the window's Results dock."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QSplitter, QVBoxLayout, QWidget
 
 from irl_studio.algorithms.plane_run import LEARNERS
@@ -14,6 +14,7 @@ from irl_studio.continuous.plane import plane_from_dict
 from irl_studio.gui.common.curves import CurvesView, Series
 from irl_studio.gui.common.heatmap import HeatmapView
 from irl_studio.gui.common.run_controller import RunController
+from irl_studio.gui.common.live_results import LiveResults
 from irl_studio.gui.common.scrub import ScrubBar
 from irl_studio.gui.common.widgets import status_label
 from irl_studio.gui.continuous.canvas import PlaneCanvas
@@ -35,15 +36,14 @@ def marks(plane) -> list[tuple[np.ndarray, np.ndarray]]:
                                                                        np.array([plane.goal[1]]))]
 
 
-class PlaneResultsPanel(QWidget):
+class PlaneResultsPanel(LiveResults):
     def __init__(self, doc: PlaneDocument, canvas: PlaneCanvas, runs: RunController, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(runs, CurvesView(SERIES, "planeCurvesView"), ScrubBar(prefix="plane"), parent)
         self.setObjectName("planeResultsPanel")
         self.setAccessibleName("Results of the plane run")
-        self.doc, self.canvas, self.runs = doc, canvas, runs
+        self.doc, self.canvas = doc, canvas
         v = QVBoxLayout(self)
         v.setContentsMargins(2, 2, 2, 2)
-        self.scrub = ScrubBar(prefix="plane")
         v.addWidget(self.scrub)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("planeResultsSplitter")
@@ -52,7 +52,6 @@ class PlaneResultsPanel(QWidget):
                                            extent=(x0, x1, y0, y1), y_up=True, axes=True)
         self.planeRewardView.setMinimumHeight(220)
         split.addWidget(self.planeRewardView)
-        self.curvesView = CurvesView(SERIES, "planeCurvesView")
         split.addWidget(self.curvesView)
         comp = QWidget()
         g = QGridLayout(comp)
@@ -70,28 +69,10 @@ class PlaneResultsPanel(QWidget):
         split.setSizes([380, 260, 0])
         self.split = split
         v.addWidget(split, 1)
-        self.curves_timer = QTimer(self)
-        self.curves_timer.setObjectName("planeCurvesTimer")
-        self.curves_timer.setInterval(300)
-        self.curves_timer.timeout.connect(lambda: self.curvesView.dirty and self.curvesView.flush())
-
-        runs.runningChanged.connect(self._on_running)
-        runs.snapshot.connect(self._on_snapshot)
-        runs.metrics.connect(self.curvesView.add_many)
-        runs.finished.connect(self._on_finished)
-        self.scrub.chosen.connect(lambda s: self.draw(s if s is not None else self.scrub.current()))
         doc.resultChanged.connect(self._on_result)
         doc.planeChanged.connect(self._on_plane)
         doc.comparisonChanged.connect(self._on_comparison)
         self._on_plane()
-
-    def _on_running(self, running: bool) -> None:
-        if running:
-            self.curvesView.reset()
-            self.scrub.reset()
-            self.curves_timer.start()
-        else:
-            self.curves_timer.stop()
 
     def _on_plane(self) -> None:
         pl = self.doc.plane
@@ -100,17 +81,6 @@ class PlaneResultsPanel(QWidget):
             view.set_extent((x0, x1, y0, y1))
         self.planeRewardView.set_overlay("walls", walls_overlay(pl), "#34363e", 3.0)
         self.planeRewardView.set_overlay("marks", marks(pl), "#111111", 1.0, symbol="o")
-
-    def _on_snapshot(self, snap) -> None:
-        self.scrub.set_snapshots(self.runs.history.snapshots())
-        if self.scrub.live:
-            self.draw(snap)
-
-    def _on_finished(self, snap, outcome: str, message: str) -> None:
-        self.scrub.set_snapshots(self.runs.history.snapshots())
-        if snap is not None and self.scrub.live:
-            self.draw(snap)
-        QTimer.singleShot(0, self.curvesView.flush)
 
     def _on_result(self) -> None:
         res = self.doc.result

@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from irl_studio.continuous.plane import builtin_plane, builtin_plane_names, plane_to_dict
+from irl_studio.continuous.plane import builtin_plane, plane_to_dict
 from irl_studio.gui.common.format import fmt
 from irl_studio.gui.common.tab import TabBase
 from irl_studio.gui.common.run_controller import RunController
@@ -108,28 +107,16 @@ class ContinuousTab(TabBase):
 
     # --- what the window asks of a tab --------------------------------------------------------------------------
     def _make_actions(self) -> None:
-        f = self.files
-        self.file_actions = [
-            self.action("Open…", "planeActionOpen", f.open_dialog, QKeySequence.StandardKey.Open),
-            self.action("Save plane", "planeActionSave", f.save_plane_dialog, QKeySequence.StandardKey.Save),
-            self.action("Save plane as…", "planeActionSaveAs", lambda: f.save_plane_dialog(True)),
-            None,
-            self.action("Open session…", "planeActionOpenSession", f.open_session_dialog),
-            self.action("Save session…", "planeActionSaveSession", f.save_session_dialog, QKeySequence("Ctrl+Shift+S")),
-            None,
-            self.action("Open demonstrations…", "planeActionOpenDemos", self.demo.open_demos_dialog),
-            self.action("Save demonstrations…", "planeActionSaveDemos", self.demo.save_demos_dialog),
-            self.action("Export reward…", "planeActionExportReward", self.learn.export_dialog, QKeySequence("Ctrl+E")),
-        ]
-        self.builtin_actions = []
-        for name in builtin_plane_names():
-            a = QAction(name, self)
-            a.setObjectName(f"builtinPlane_{name}")
-            a.setToolTip("With a learned reward: the plane changes (undoable) and the reward stays, for the transfer "
-                         "experiment; without: opens it")
-            a.triggered.connect(lambda _c=False, n=name: self.files.open_builtin(n, keep_demos=self.doc.result
-                                                                                 is not None))
-            self.builtin_actions.append(a)
+        self.make_file_actions(
+            {"open": "planeActionOpen", "save": "planeActionSave", "save_as": "planeActionSaveAs",
+             "open_session": "planeActionOpenSession", "save_session": "planeActionSaveSession",
+             "open_demos": "planeActionOpenDemos", "save_demos": "planeActionSaveDemos",
+             "export": "planeActionExportReward"},
+            self.demo.open_demos_dialog, self.demo.save_demos_dialog, self.learn.export_dialog)
+        self.make_builtin_actions(
+            "builtinPlane_", lambda n: self.files.open_builtin(n, keep_demos=self.doc.result is not None),
+            tip="With a learned reward: the plane changes (undoable) and the reward stays, for the transfer "
+                "experiment; without: opens it")
 
     def current_plane(self) -> dict:
         return plane_to_dict(self.doc.plane)

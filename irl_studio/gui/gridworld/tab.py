@@ -6,12 +6,12 @@ other; the tab wires them and answers the window's questions (its actions, is_mo
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 import numpy as np
 
-from irl_studio.core.builtin import DEFAULT, builtin_demos, builtin_layout, builtin_names
+from irl_studio.core.builtin import DEFAULT, builtin_demos, builtin_layout
 from irl_studio.core.layout import WALL
 from irl_studio.core.layout_tools import cell_name
 from irl_studio.gui.common.tab import TabBase
@@ -129,26 +129,13 @@ class GridworldTab(TabBase):
 
     # --- what the window asks of a tab --------------------------------------------------------------------------
     def _make_actions(self) -> None:
-        f = self.files
-        self.file_actions = [
-            self.action("New", "actionNew", self.draw.clear_grid, QKeySequence.StandardKey.New),
-            self.action("Open…", "actionOpen", f.open_dialog, QKeySequence.StandardKey.Open),
-            self.action("Save layout", "actionSaveLayout", f.save_layout_dialog, QKeySequence.StandardKey.Save),
-            self.action("Save layout as…", "actionSaveLayoutAs", lambda: f.save_layout_dialog(True)),
-            None,
-            self.action("Open session…", "actionOpenSession", f.open_session_dialog),
-            self.action("Save session…", "actionSaveSession", f.save_session_dialog, QKeySequence("Ctrl+Shift+S")),
-            None,
-            self.action("Open demonstrations…", "actionOpenDemos", self.demo.open_demos_dialog),
-            self.action("Save demonstrations…", "actionSaveDemos", self.demo.save_demos_dialog),
-            self.action("Export reward…", "actionExportReward", self.learn.export_reward_dialog, QKeySequence("Ctrl+E")),
-        ]
-        self.builtin_actions = []
-        for name in builtin_names():
-            a = QAction(name, self)
-            a.setObjectName(f"builtin_{name}")
-            a.triggered.connect(lambda _c=False, n=name: self.files.open_builtin(n))
-            self.builtin_actions.append(a)
+        self.make_file_actions(
+            {"open": "actionOpen", "save": "actionSaveLayout", "save_as": "actionSaveLayoutAs",
+             "open_session": "actionOpenSession", "save_session": "actionSaveSession", "open_demos": "actionOpenDemos",
+             "save_demos": "actionSaveDemos", "export": "actionExportReward"},
+            self.demo.open_demos_dialog, self.demo.save_demos_dialog, self.learn.export_reward_dialog,
+            first=[self.action("New", "actionNew", self.draw.clear_grid, QKeySequence.StandardKey.New)])
+        self.make_builtin_actions("builtin_", self.files.open_builtin)
 
     def settings(self) -> dict:
         return {**self.learn.settings(), **self.watch.settings(), "expert": self.demo.settings()}
