@@ -52,3 +52,60 @@ def replay_delete_row(prefix: str, replay: Callable[[], None], delete: Callable[
     row.addWidget(button("Replay", nm("replayDemoButton"), "Animate the selected demonstrations", replay))
     row.addWidget(button("Delete", nm("deleteDemoButton"), "Delete the selected demonstrations (undoable)", delete))
     return row
+
+
+class DemoFiles:
+    """Opening and saving demonstration files, for a demonstrate panel (a QWidget with ``doc`` and ``messages``):
+    it says how to read (and check against the open world) and write its format."""
+
+    DEMO_FILE = "demos.json"
+    WORLD = "layout"
+
+    def read_demos(self, path: str):
+        """The demonstrations of a file, checked against the open world (raises an IRLStudioError)."""
+        raise NotImplementedError
+
+    def write_demos(self, path: str) -> None:
+        raise NotImplementedError
+
+    def open_demos(self, path: str) -> bool:
+        from irl_studio import IRLStudioError
+
+        try:
+            demos = self.read_demos(path)
+        except IRLStudioError as exc:
+            self.messages.error("Cannot open demonstrations", f"{exc}\n\nThe demonstrations must fit the open "
+                                f"{self.WORLD}.")
+            return False
+        self.doc.add_demos(list(demos.trajectories), f"open demonstrations from {path}")
+        self.messages.status(f"Added {len(demos)} demonstrations from {path}")
+        return True
+
+    def open_demos_dialog(self) -> None:
+        from irl_studio.gui.common.files import ask_open
+
+        path = ask_open(self, "Open demonstrations", "Demonstrations (*.json);;All files (*)")
+        if path:
+            self.open_demos(path)
+
+    def save_demos(self, path: str) -> bool:
+        from irl_studio import IRLStudioError
+
+        try:
+            self.write_demos(path)
+        except IRLStudioError as exc:
+            self.messages.error("Cannot save demonstrations", str(exc))
+            return False
+        self.doc.mark_saved(["demos"])
+        self.messages.status(f"Saved {len(self.doc.demos)} demonstrations to {path}")
+        return True
+
+    def save_demos_dialog(self) -> None:
+        from irl_studio.gui.common.files import ask_save
+
+        if not len(self.doc.demos):
+            self.messages.error("No demonstrations", "There are no demonstrations to save")
+            return
+        path = ask_save(self, "Save demonstrations", "Demonstrations (*.json)", self.DEMO_FILE, ".json")
+        if path:
+            self.save_demos(path)

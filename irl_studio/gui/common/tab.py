@@ -31,6 +31,29 @@ class TabBase(QWidget):
         self.file_actions: list[QAction | None] = []
         self.builtin_actions: list[QAction] = []
 
+    def lay_out(self, left: list[QWidget], centre: QWidget, right: list[QWidget], names: dict[str, tuple]) -> None:
+        """Panels left and right of the canvas's column (each side a scrolling column, never narrower than its
+        panels), the centre taking the rest; the hover read-out for the status bar. ``names``: object and
+        accessible names of the "splitter", the "left" and "right" columns and the "hover" label."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QHBoxLayout, QSplitter
+
+        from irl_studio.gui.common.widgets import side_panel, status_label
+
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName(names["splitter"])
+        outer.addWidget(self.splitter)
+        self.splitter.addWidget(side_panel(left, *names["left"]))
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(side_panel(right, *names["right"]))
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([250, 600, 260])
+        self.hoverLabel = status_label(*names["hover"])
+        self.hoverLabel.setMinimumWidth(380)
+
     def connect_files(self) -> None:
         """Once ``doc`` and ``files`` are made: the title follows the file and the unsaved state."""
         self.files.pathChanged.connect(self.titleChanged)

@@ -16,8 +16,7 @@ from irl_studio import IRLStudioError
 from irl_studio.algorithms.plane_run import plane_expert_demos
 from irl_studio.continuous.demos import PlaneDemos, demo_from_drag, load_plane_demos, save_plane_demos
 from irl_studio.continuous.plane import plane_to_dict
-from irl_studio.gui.common.demo_list import DemoList, replay_delete_row
-from irl_studio.gui.common.files import ask_open, ask_save
+from irl_studio.gui.common.demo_list import DemoFiles, DemoList, replay_delete_row
 from irl_studio.gui.common.messages import Messages
 from irl_studio.gui.common.tasks import TaskRunner
 from irl_studio.gui.common.widgets import button, compact_spin, named, status_label
@@ -27,7 +26,9 @@ from irl_studio.gui.continuous.document import PlaneDocument
 MAX_SHOWN = 40  # demonstrations drawn at once on the canvas (all when selected)
 
 
-class PlaneDemoPanel(QGroupBox):
+class PlaneDemoPanel(DemoFiles, QGroupBox):
+    DEMO_FILE, WORLD = "plane-demos.json", "plane"
+
     def __init__(self, doc: PlaneDocument, canvas: PlaneCanvas, messages: Messages, tasks: TaskRunner,
                  parent=None) -> None:
         super().__init__("Demonstrate", parent)
@@ -181,36 +182,9 @@ class PlaneDemoPanel(QGroupBox):
 
         self.tasks.run(partial(plane_expert_demos, plane, n, seed), done, "generating demonstrations")
 
-    # --- files --------------------------------------------------------------------------------------------------
-    def open_demos(self, path: str) -> bool:
-        try:
-            demos = load_plane_demos(path, self.doc.plane)
-        except IRLStudioError as exc:
-            self.messages.error("Cannot open demonstrations", f"{exc}\n\nThe demonstrations must fit the plane.")
-            return False
-        self.doc.add_demos(list(demos.trajectories), f"open demonstrations from {path}")
-        self.messages.status(f"Added {len(demos)} demonstrations from {path}")
-        return True
+    # --- files (DemoFiles does the rest) ------------------------------------------------------------------------
+    def read_demos(self, path: str) -> PlaneDemos:
+        return load_plane_demos(path, self.doc.plane)
 
-    def open_demos_dialog(self) -> None:
-        path = ask_open(self, "Open plane demonstrations", "Demonstrations (*.json);;All files (*)")
-        if path:
-            self.open_demos(path)
-
-    def save_demos(self, path: str) -> bool:
-        try:
-            save_plane_demos(self.doc.demos, path)
-        except IRLStudioError as exc:
-            self.messages.error("Cannot save demonstrations", str(exc))
-            return False
-        self.doc.mark_saved(["demos"])
-        self.messages.status(f"Saved {len(self.doc.demos)} demonstrations to {path}")
-        return True
-
-    def save_demos_dialog(self) -> None:
-        if not len(self.doc.demos):
-            self.messages.error("No demonstrations", "There are no demonstrations to save")
-            return
-        path = ask_save(self, "Save plane demonstrations", "Demonstrations (*.json)", "plane-demos.json", ".json")
-        if path:
-            self.save_demos(path)
+    def write_demos(self, path: str) -> None:
+        save_plane_demos(self.doc.demos, path)

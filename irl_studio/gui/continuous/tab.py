@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from irl_studio.continuous.plane import builtin_plane, plane_to_dict
 from irl_studio.gui.common.format import fmt
 from irl_studio.gui.common.tab import TabBase
 from irl_studio.gui.common.run_controller import RunController
 from irl_studio.gui.common.tasks import TaskRunner
-from irl_studio.gui.common.widgets import named, side_panel, status_label
+from irl_studio.gui.common.widgets import named
 from irl_studio.gui.continuous.canvas import PlaneCanvas
 from irl_studio.gui.continuous.demo_panel import PlaneDemoPanel
 from irl_studio.gui.continuous.document import PlaneDocument
@@ -52,20 +51,10 @@ class ContinuousTab(TabBase):
         self.controllers = [self.runs, self.rl_runs]
         self.timers = [self.demo.replay_timer, self.results.curves_timer]
 
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(4, 4, 4, 4)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("planeSplitter")
-        outer.addWidget(self.splitter)
-        self.splitter.addWidget(side_panel([self.draw, self.demo], "planeDrawDemoPanel", "Draw and demonstrate"))
-        self.splitter.addWidget(self._centre())
-        self.splitter.addWidget(side_panel([self.learn, self.transfer], "planeLearnPanel", "Learn and transfer"))
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([250, 600, 260])
-
-        self.hoverLabel = status_label("planeHoverLabel", "Point under the mouse")
-        self.hoverLabel.setMinimumWidth(360)
+        self.lay_out([self.draw, self.demo], self._centre(), [self.learn, self.transfer],
+                     {"splitter": "planeSplitter", "left": ("planeDrawDemoPanel", "Draw and demonstrate"),
+                      "right": ("planeLearnPanel", "Learn and transfer"),
+                      "hover": ("planeHoverLabel", "Point under the mouse")})
         self.canvas.hovered.connect(self._on_hover)
         self.doc.planeChanged.connect(lambda: self.canvas.set_plane(self.doc.plane))
         self.runs.runningChanged.connect(self._on_running)

@@ -14,8 +14,7 @@ from irl_studio import IRLStudioError
 from irl_studio.core.builtin import builtin_demos
 from irl_studio.core.demos import Demos, layout_expert_demos, load_demos, save_demos, validate_demos
 from irl_studio.core.recording import Recorder, action_between, horizon_for, max_actions
-from irl_studio.gui.common.demo_list import DemoList, replay_delete_row
-from irl_studio.gui.common.files import ask_open, ask_save
+from irl_studio.gui.common.demo_list import DemoFiles, DemoList, replay_delete_row
 from irl_studio.gui.common.messages import Messages
 from irl_studio.gui.common.tasks import TaskRunner
 from irl_studio.gui.common.widgets import button, compact_spin, named, status_label
@@ -28,7 +27,7 @@ HINT = "Demonstrating: click a start cell"
 
 
 
-class DemoPanel(QGroupBox):
+class DemoPanel(DemoFiles, QGroupBox):
     def __init__(self, doc: GridDocument, canvas: GridCanvas, messages: Messages, tasks: TaskRunner,
                  animator: Animator, parent=None) -> None:
         super().__init__("Demonstrate", parent)
@@ -320,38 +319,11 @@ class DemoPanel(QGroupBox):
 
         self.tasks.run(partial(layout_expert_demos, lay, n, kind, seed, beta), done, "generating demonstrations")
 
-    # --- files --------------------------------------------------------------------------------------------------
-    def open_demos(self, path: str) -> bool:
-        try:
-            demos = load_demos(path)
-            self._fit_or_offer(demos)
-        except IRLStudioError as exc:
-            self.messages.error("Cannot open demonstrations", f"{exc}\n\nThe demonstrations must fit the open "
-                                "layout.")
-            return False
-        self.doc.add_demos(list(demos.trajectories), f"open demonstrations from {path}")
-        self.messages.status(f"Added {len(demos)} demonstrations from {path}")
-        return True
+    # --- files (DemoFiles does the rest) ------------------------------------------------------------------------
+    def read_demos(self, path: str) -> Demos:
+        demos = load_demos(path)
+        self._fit_or_offer(demos)
+        return demos
 
-    def open_demos_dialog(self) -> None:
-        path = ask_open(self, "Open demonstrations", "Demonstrations (*.json);;All files (*)")
-        if path:
-            self.open_demos(path)
-
-    def save_demos(self, path: str) -> bool:
-        try:
-            save_demos(self.doc.demos, path)
-        except IRLStudioError as exc:
-            self.messages.error("Cannot save demonstrations", str(exc))
-            return False
-        self.doc.mark_saved(["demos"])
-        self.messages.status(f"Saved {len(self.doc.demos)} demonstrations to {path}")
-        return True
-
-    def save_demos_dialog(self) -> None:
-        if not len(self.doc.demos):
-            self.messages.error("No demonstrations", "There are no demonstrations to save")
-            return
-        path = ask_save(self, "Save demonstrations", "Demonstrations (*.json)", "demos.json", ".json")
-        if path:
-            self.save_demos(path)
+    def write_demos(self, path: str) -> None:
+        save_demos(self.doc.demos, path)

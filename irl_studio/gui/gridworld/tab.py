@@ -5,9 +5,8 @@ other; the tab wires them and answers the window's questions (its actions, is_mo
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from irl_studio.core.layout_tools import cell_name
 from irl_studio.gui.common.tab import TabBase
 from irl_studio.gui.common.run_controller import RunController
 from irl_studio.gui.common.tasks import TaskRunner
-from irl_studio.gui.common.widgets import named, side_panel, status_label
+from irl_studio.gui.common.widgets import named
 from irl_studio.gui.gridworld.animator import Animator
 from irl_studio.gui.gridworld.canvas import GridCanvas
 from irl_studio.gui.gridworld.demo_panel import DemoPanel
@@ -55,22 +54,10 @@ class GridworldTab(TabBase):
         self.connect_files()
         self.controllers, self.timers = [self.runs], [self.animator.timer, self.results.curves_timer]
 
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(4, 4, 4, 4)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("mainSplitter")
-        outer.addWidget(self.splitter)
-        self.splitter.addWidget(side_panel([self.draw, self.demo], "drawDemoPanel", "Draw and demonstrate"))
-        self.splitter.addWidget(self._centre())
-        self.splitter.addWidget(side_panel([self.learn, self.watch], "learnPanel", "Learn, re-optimize and watch"))
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 0)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([250, 600, 260])
-
-        self.hoverLabel = status_label("hoverLabel", "Cell under the mouse")
-        self.hoverLabel.setMinimumWidth(420)
+        self.lay_out([self.draw, self.demo], self._centre(), [self.learn, self.watch],
+                     {"splitter": "mainSplitter", "left": ("drawDemoPanel", "Draw and demonstrate"),
+                      "right": ("learnPanel", "Learn, re-optimize and watch"),
+                      "hover": ("hoverLabel", "Cell under the mouse")})
         self.canvas.cellHovered.connect(self._on_hover)
         self.doc.layoutChanged.connect(lambda: self.canvas.set_layout(self.doc.layout))
         self.runs.runningChanged.connect(self._on_running)
