@@ -125,6 +125,53 @@ def main(argv: list[str] | None = None) -> int:
         pump(0.2)
         return out
 
+    def measure_plane(iterations: int, stop_after: float | None) -> dict:
+        """AIRL on the built-in shifting maze (train side) with 10 expert demonstrations, from the press of Run."""
+        w = MainWindow()
+        w.resize(1400, 900)
+        w.show()
+        c = w.continuous
+        w.tabs.setCurrentWidget(c)
+        c.demo.countSpin.setValue(10)
+        c.demo.generate()
+        pump(until=lambda: len(c.doc.demos) == 10)
+        c.learn.select_learner("airl")
+        c.learn.paramForm.set_value("max_iterations", iterations)
+        pump(0.5)
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.setInterval(10)
+        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        timer.start()
+        pump(0.5)
+        t_run = time.perf_counter()
+        c.learn.planeRunButton.click()
+        t_stop = None
+        if stop_after is not None:
+            pump(stop_after)
+            t_stop = time.perf_counter()
+            c.learn.planeStopButton.click()
+        pump(until=lambda: not c.runs.running)
+        t_end = time.perf_counter()
+        pump(until=lambda: not c.tasks.busy)
+        pump(0.5)
+        timer.stop()
+        ts = np.array(ticks)
+        gaps = np.diff(ts)
+        mid = (ts[1:] >= t_run + 1.0) & (ts[1:] <= t_end - 0.2)
+        snap = c.runs.last_snapshot
+        out = {"run": t_end - t_run, "iterations": snap.iteration if snap else 0, "updates": c.runs.update_count,
+               "stall": float(gaps.max()), "at": float(ts[1:][gaps.argmax()] - t_run),
+               "steady": float(gaps[mid].max()) if mid.any() else float("nan"),
+               "p99": float(np.percentile(gaps, 99)), "outcome": c.runs.last_outcome[0],
+               "stop": (t_end - t_stop) if t_stop else None, "transfer": c.transfer.planeTransferLabel.text()}
+        c.doc.mark_saved()
+        w.gridworld.doc.mark_saved()
+        w.close()
+        w.deleteLater()
+        pump(0.2)
+        return out
+
     small = grid_5x10()
     mdp = build_mdp(small)
     small_demos = expert_demos(mdp, layout_true_reward(mdp, small.true_reward), 20, "optimal", seed=0)
@@ -139,7 +186,22 @@ def main(argv: list[str] | None = None) -> int:
          measure(big, big_demos, {"optimizer": "adam", "learning_rate": "0.05", "tol": "0",
                                   "max_iterations": 1_000_000}, args.seconds)),
     ]
+    plane_runs = [("continuous tab: AIRL on point-maze-left, 10 expert demonstrations, 20 iterations",
+                   measure_plane(20, None)),
+                  (f"continuous tab: AIRL on point-maze-left, Stop after {args.seconds:g} s",
+                   measure_plane(1000, args.seconds))]
     rows = []
+    for title, m in plane_runs:
+        rows += [
+            (f"**{title}**", f"run {m['run']:.2f} s, {m['iterations']} iterations, {m['outcome']}"),
+            ("longest event-loop stall, press of Run to idle after the re-optimization",
+             f"{m['stall'] * 1000:.0f} ms at {m['at']:+.2f} s from Run (target < 50 ms); during the run "
+             f"{m['steady'] * 1000:.0f} ms; 99th percentile {m['p99'] * 1000:.0f} ms"),
+            ("live view updates", f"{m['updates'] / max(m['run'], 1e-9):.1f} /s ({m['updates']} updates; "
+                                  f"{m['iterations'] / max(m['run'], 1e-9):.1f} iterations/s; target >= 10)"),
+        ]
+        if m["stop"] is not None:
+            rows.append(("Stop to run-ended", f"{m['stop'] * 1000:.0f} ms (target < 500 ms)"))
     for title, m in runs:
         rows += [
             (f"**{title}**", f"{m['states']} floor cells, horizon {m['horizon']}; run {m['run']:.2f} s, "

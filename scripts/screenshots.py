@@ -4,7 +4,9 @@
 
 States: editing (drawing tools, true-reward view), demonstrating (recorded paths and one in progress), learning
 (a MaxEnt run paused mid-way with its live views), rollout (agents following the policy under the learned reward,
-with trails, after a wall was added: the transfer experiment).
+with trails, after a wall was added: the transfer experiment); the continuous tab: plane-learning (AIRL mid-run on
+the shifting maze, the reward and rollouts live), plane-transfer (AIRL against GAIL, both re-optimized on the
+shifted maze).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     settings_dir = tempfile.mkdtemp(prefix="irl-studio-shots-")  # never touch the user's settings
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
 
+    import numpy as np
+
+    from irl_studio.continuous.demos import demo_from_drag
     from irl_studio.core.builtin import builtin_demos
     from irl_studio.core.demos import Demos
     from irl_studio.gui import MainWindow
@@ -68,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def done(w: MainWindow) -> None:
         w.gridworld.doc.mark_saved()
+        w.continuous.doc.mark_saved()
         w.close()
         w.deleteLater()
         pump(0.1)
@@ -141,6 +147,44 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(9):
         g.animator.step()
     shoot(w, "rollout")
+    done(w)
+
+    # 5. the continuous tab: expert demonstrations on the shifting maze, one dragged by hand, AIRL mid-run
+    w = window()
+    c = w.continuous
+    w.tabs.setCurrentWidget(c)
+    c.demo.countSpin.setValue(12)
+    c.demo.generate()
+    pump(until=lambda: len(c.doc.demos) == 12)
+    res = demo_from_drag(c.doc.plane, np.array([(0.25, 0.02), (0.5, 0.15), (0.53, 0.3), (0.45, 0.45), (0.3, 0.5)]))
+    c.doc.add_demos([res.trajectory], "record a demonstration")
+    c.learn.select_learner("airl")
+    c.learn.paramForm.set_value("max_iterations", 1000)
+    c.learn.run()
+    pump(until=lambda: c.runs.last_snapshot is not None and c.runs.last_snapshot.iteration >= 25, timeout=300)
+    c.learn.bar.pauseButton.setChecked(True)
+    pump(0.5)
+    shoot(w, "plane-learning")
+    c.runs.stop()
+    pump(until=lambda: not c.runs.running and not c.tasks.busy)
+    done(w)
+
+    # 6. the transfer: AIRL against GAIL on the same demonstrations, both re-optimized on the shifted maze
+    w = window()
+    c = w.continuous
+    w.tabs.setCurrentWidget(c)
+    c.demo.countSpin.setValue(12)
+    c.demo.generate()
+    pump(until=lambda: len(c.doc.demos) == 12)
+    c.transfer.compare()
+    pump(until=lambda: set(c.doc.comparison) == {"airl", "gail"}
+         and all(e["plan"] is not None for e in c.doc.comparison.values()), timeout=900)
+    pump(until=lambda: not c.runs.running and not c.tasks.busy)
+    c.files.open_builtin("point-maze-right", keep_demos=True)
+    c.learn.select_learner("airl")
+    c.transfer.reoptimize()
+    pump(until=lambda: not c.tasks.busy)
+    shoot(w, "plane-transfer")
     done(w)
     return 0
 

@@ -257,7 +257,7 @@ def test_objectnames_and_accessible_names(window):
         found = w if w.objectName() == name else w.findChild(object, name)
         assert found is not None, name
         assert found.accessibleName(), name
-    assert w.findChild(object, "continuousTab") is None  # a later issue: not stubbed
+    assert w.findChild(object, "continuousTab") is not None
     for cls in (QAbstractButton, QComboBox, QListWidget, QSpinBox):
         for widget in w.findChildren(cls):
             if widget.parent() is not None and widget.isVisibleTo(w) and widget.objectName() \

@@ -83,6 +83,7 @@ class PlaneSnapshot:
     reward_y: np.ndarray | None  # (ny,)
     reward_values: np.ndarray | None  # (ny, nx), values[i, j] at (x[j], y[i])
     rollouts: tuple  # a few current policy rollouts: (T + 1, 2) position arrays
+    partial: bool = False  # a view of the iteration under way (progress), not a step's result
 
 
 def _ro(a: np.ndarray | None) -> np.ndarray | None:
@@ -276,6 +277,26 @@ class SampleBasedIRL:
                              self._elapsed, self.env_steps, _ro(x), _ro(y), _ro(v), rolls)
         self._last = snap
         return snap
+
+    def progress(self) -> PlaneSnapshot | None:
+        """A picture of the iteration under way, for views that update more often than iterations end: the reward
+        as the nets are now, and the agents' paths so far while the batch is being collected (the last batch's
+        otherwise). Metrics are those of the last finished iteration. Cheap (a reward grid of ``grid_points``)."""
+        if self.plane is None:
+            return None
+        last = self._last
+        coll = getattr(self.ppo, "collecting", None)
+        k = self.config.rollouts_shown
+        if coll is not None:
+            O, O2, t = coll
+            k = min(k, O.shape[1])
+            rolls = tuple(_ro(np.concatenate([O[:1, i, :2], O2[:t, i, :2]])) for i in range(k))
+        else:
+            rolls = last.rollouts if last is not None else ()
+        g = self.reward_grid(self.config.grid_points)
+        return PlaneSnapshot(self.name, self.iteration, last.metrics if last is not None else MappingProxyType({}),
+                             False, "running", self._elapsed, self.env_steps, _ro(g.x), _ro(g.y), _ro(g.values),
+                             rolls, partial=True)
 
     def run(self, max_steps: int | None = None, callback=None) -> PlaneSnapshot:
         n = 0

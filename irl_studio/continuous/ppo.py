@@ -109,8 +109,10 @@ class PPO:
         TR = np.zeros((T, N), bool)
         V = np.ones((T, N), bool)
         prev_done = np.zeros(N, bool)
+        self.collecting = (O, O2, 0)  # the batch being filled, and how many steps it has (progress views read it)
         for t in range(T):
             check_cancel(cancel)
+            self.collecting = (O, O2, t)
             ot = torch.as_tensor(obs, dtype=torch.float32)
             if deterministic:
                 a = self.policy.mode(ot)
@@ -125,6 +127,7 @@ class PPO:
             prev_done = np.logical_or(te, tr)
             obs = nxt
         self.env_steps += int(V.sum())
+        self.collecting = None
         return Batch(O, A, U, L, O2, R, TE, TR, V)
 
     # --- update ------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWid
 from irl_studio.gui.common.files import app_settings, confirm_unsaved
 from irl_studio.gui.common.widgets import named
 from irl_studio.gui.common.worker import pool as worker_pool
+from irl_studio.gui.continuous.tab import ContinuousTab
 from irl_studio.gui.gridworld.tab import GridworldTab
 
 MAX_RECENT = 8
@@ -63,6 +64,8 @@ class MainWindow(QMainWindow):
 
         self.gridworld = GridworldTab()
         self._add_tab(self.gridworld)
+        self.continuous = ContinuousTab()
+        self._add_tab(self.continuous)
         self._build_menus()
         self.tabs.currentChanged.connect(self._on_tab)
         self._on_tab(0)
@@ -185,6 +188,15 @@ class MainWindow(QMainWindow):
         """Open a gridworld layout file (or a built-in layout name)."""
         self.tabs.setCurrentWidget(self.gridworld)
         return self.gridworld.files.open_layout(path)
+
+    def open_plane(self, path: str) -> bool:
+        """Open a plane file (or a built-in plane name) in the continuous tab."""
+        self.tabs.setCurrentWidget(self.continuous)
+        return self.continuous.files.open_plane(path)
+
+    def current_plane(self) -> dict:
+        """The plane as edited in the continuous tab (the ``irl-studio.plane`` format)."""
+        return self.continuous.current_plane()
 
     def recent_files(self) -> list[str]:
         v = app_settings().value("recentFiles", [])

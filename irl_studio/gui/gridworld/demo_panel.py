@@ -7,16 +7,14 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDoubleSpinBox, QGroupBox, QHBoxLayout, QListWidget, \
-    QListWidgetItem, QMessageBox, QSpinBox, QVBoxLayout
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGroupBox, QHBoxLayout, QMessageBox, QSpinBox, QVBoxLayout
 
 from irl_studio import IRLStudioError
 from irl_studio.core.builtin import builtin_demos
 from irl_studio.core.demos import Demos, layout_expert_demos, load_demos, save_demos, validate_demos
 from irl_studio.core.recording import Recorder, action_between, horizon_for, max_actions
-from irl_studio.gui.common.files import ask_open, ask_save
+from irl_studio.gui.common.demo_list import DemoFiles, DemoList, replay_delete_row
 from irl_studio.gui.common.messages import Messages
 from irl_studio.gui.common.tasks import TaskRunner
 from irl_studio.gui.common.widgets import button, compact_spin, named, status_label
@@ -29,7 +27,7 @@ HINT = "Demonstrating: click a start cell"
 
 
 
-class DemoPanel(QGroupBox):
+class DemoPanel(DemoFiles, QGroupBox):
     def __init__(self, doc: GridDocument, canvas: GridCanvas, messages: Messages, tasks: TaskRunner,
                  animator: Animator, parent=None) -> None:
         super().__init__("Demonstrate", parent)
@@ -44,22 +42,9 @@ class DemoPanel(QGroupBox):
         v.addWidget(self.recordDemoButton)
         self.modeLabel = status_label("modeLabel", "Mode", "Drawing")
         v.addWidget(self.modeLabel)
-        self.demoList = named(QListWidget(), "demoList", "Demonstrations",
-                              "Select to highlight on the grid; Delete removes")
-        self.demoList.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.demoList.itemSelectionChanged.connect(self.show_demos)
-        self.demoList.setMinimumHeight(110)
-        delete = QAction("Delete demonstrations", self.demoList)
-        delete.setShortcut(QKeySequence.StandardKey.Delete)
-        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.triggered.connect(self.delete_demos)
-        self.demoList.addAction(delete)
+        self.demoList = DemoList("demoList", "grid", self.show_demos, self.delete_demos)
         v.addWidget(self.demoList)
-        row = QHBoxLayout()
-        row.addWidget(button("Replay", "replayDemoButton", "Animate the selected demonstrations", self.replay_demo))
-        row.addWidget(button("Delete", "deleteDemoButton", "Delete the selected demonstrations (undoable)",
-                             self.delete_demos))
-        v.addLayout(row)
+        v.addLayout(replay_delete_row("", self.replay_demo, self.delete_demos))
         row = QHBoxLayout()
         self.expertCountSpin = named(QSpinBox(), "expertCountSpin", "Number of expert demonstrations",
                                      "How many demonstrations to generate from the true reward")
@@ -127,22 +112,13 @@ class DemoPanel(QGroupBox):
 
     # --- the list and the canvas's paths ------------------------------------------------------------------------
     def refresh(self, select: int | None = None) -> None:
-        self.demoList.blockSignals(True)
-        self.demoList.clear()
-        for i, tr in enumerate(self.doc.demos.trajectories):
-            a, b = tr.cells[0], tr.cells[-1]
-            item = QListWidgetItem(f"#{i + 1}: {len(tr.actions)} steps  ({a[0]},{a[1]}) → ({b[0]},{b[1]})")
-            pm = QPixmap(10, 10)
-            pm.fill(DEMO_COLORS[i % len(DEMO_COLORS)])
-            item.setIcon(QIcon(pm))
-            self.demoList.addItem(item)
-        if select is not None and 0 <= select < self.demoList.count():
-            self.demoList.setCurrentRow(select)
-        self.demoList.blockSignals(False)
+        self.demoList.set_items([f"#{i + 1}: {len(tr.actions)} steps  ({tr.cells[0][0]},{tr.cells[0][1]}) → "
+                                 f"({tr.cells[-1][0]},{tr.cells[-1][1]})"
+                                 for i, tr in enumerate(self.doc.demos.trajectories)], DEMO_COLORS, select)
         self.show_demos()
 
     def selected(self) -> list[int]:
-        return sorted(self.demoList.row(it) for it in self.demoList.selectedItems())
+        return self.demoList.selected()
 
     def show_demos(self) -> None:
         sel = set(self.selected())
@@ -343,38 +319,11 @@ class DemoPanel(QGroupBox):
 
         self.tasks.run(partial(layout_expert_demos, lay, n, kind, seed, beta), done, "generating demonstrations")
 
-    # --- files --------------------------------------------------------------------------------------------------
-    def open_demos(self, path: str) -> bool:
-        try:
-            demos = load_demos(path)
-            self._fit_or_offer(demos)
-        except IRLStudioError as exc:
-            self.messages.error("Cannot open demonstrations", f"{exc}\n\nThe demonstrations must fit the open "
-                                "layout.")
-            return False
-        self.doc.add_demos(list(demos.trajectories), f"open demonstrations from {path}")
-        self.messages.status(f"Added {len(demos)} demonstrations from {path}")
-        return True
+    # --- files (DemoFiles does the rest) ------------------------------------------------------------------------
+    def read_demos(self, path: str) -> Demos:
+        demos = load_demos(path)
+        self._fit_or_offer(demos)
+        return demos
 
-    def open_demos_dialog(self) -> None:
-        path = ask_open(self, "Open demonstrations", "Demonstrations (*.json);;All files (*)")
-        if path:
-            self.open_demos(path)
-
-    def save_demos(self, path: str) -> bool:
-        try:
-            save_demos(self.doc.demos, path)
-        except IRLStudioError as exc:
-            self.messages.error("Cannot save demonstrations", str(exc))
-            return False
-        self.doc.mark_saved(["demos"])
-        self.messages.status(f"Saved {len(self.doc.demos)} demonstrations to {path}")
-        return True
-
-    def save_demos_dialog(self) -> None:
-        if not len(self.doc.demos):
-            self.messages.error("No demonstrations", "There are no demonstrations to save")
-            return
-        path = ask_save(self, "Save demonstrations", "Demonstrations (*.json)", "demos.json", ".json")
-        if path:
-            self.save_demos(path)
+    def write_demos(self, path: str) -> None:
+        save_demos(self.doc.demos, path)

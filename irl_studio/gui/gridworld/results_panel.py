@@ -5,14 +5,14 @@ at iteration k, on these views and on the canvas). Shown in the window's Results
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout
 from PySide6.QtCore import Qt
 
 from irl_studio.gui.common.curves import CurvesView, Series
 from irl_studio.gui.common.flow import FlowGrid
 from irl_studio.gui.common.heatmap import HeatmapView
 from irl_studio.gui.common.run_controller import RunController
+from irl_studio.gui.common.live_results import LiveResults
 from irl_studio.gui.common.scrub import ScrubBar
 from irl_studio.gui.gridworld.canvas import GridCanvas
 from irl_studio.gui.gridworld.document import GridDocument
@@ -22,15 +22,14 @@ SERIES = [Series("objective", "log-likelihood / objective", "#1f77b4", ("log_lik
           Series("evd", "EVD", "#2ca02c", ("evd",))]
 
 
-class ResultsPanel(QWidget):
+class ResultsPanel(LiveResults):
     def __init__(self, doc: GridDocument, canvas: GridCanvas, runs: RunController, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(runs, CurvesView(SERIES), ScrubBar(), parent)
         self.setObjectName("gridResultsPanel")
         self.setAccessibleName("Results of the run")
-        self.doc, self.canvas, self.runs = doc, canvas, runs
+        self.doc, self.canvas = doc, canvas
         v = QVBoxLayout(self)
         v.setContentsMargins(2, 2, 2, 2)
-        self.scrub = ScrubBar()
         v.addWidget(self.scrub)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("resultsSplitter")
@@ -40,53 +39,13 @@ class ResultsPanel(QWidget):
         self.learnerVisitationView = HeatmapView("learnerVisitationView", "learner visitation", "sequential")
         split.addWidget(FlowGrid([self.rewardView, self.differenceView, self.expertVisitationView,
                                   self.learnerVisitationView], cell_width=200))
-        self.curvesView = CurvesView(SERIES)
         split.addWidget(self.curvesView)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
         split.setSizes([480, 320])
         v.addWidget(split, 1)
         self.shown = None  # the snapshot on the views
-        # the curves are redrawn on their own clock, in other event-loop turns than the heatmaps: each repaint
-        # stays short and the event loop never stalls for both at once
-        self.curves_timer = QTimer(self)
-        self.curves_timer.setObjectName("curvesTimer")
-        self.curves_timer.setInterval(300)
-        self.curves_timer.timeout.connect(self._flush_curves)
-
-        runs.runningChanged.connect(self._on_running)
-        runs.snapshot.connect(self._on_snapshot)
-        runs.metrics.connect(self.curvesView.add_many)
-        runs.finished.connect(self._on_finished)
-        self.scrub.chosen.connect(self._on_scrub)
         doc.resultChanged.connect(self._on_result)
-
-    def _on_running(self, running: bool) -> None:
-        if running:
-            self.curvesView.reset()
-            self.scrub.reset()
-            self.curves_timer.start()
-        else:
-            self.curves_timer.stop()
-
-    def _flush_curves(self) -> None:
-        if self.curvesView.dirty:
-            self.curvesView.flush()
-
-    def _on_snapshot(self, snap) -> None:
-        self.scrub.set_snapshots(self.runs.history.snapshots())
-        if self.scrub.live:
-            self.draw(snap)
-
-    def _on_finished(self, snap, outcome: str, message: str) -> None:
-        self.scrub.set_snapshots(self.runs.history.snapshots())
-        if snap is not None and self.scrub.live:
-            self.draw(snap)
-        # the last curve points are drawn in the next event-loop turn, not in the same one as the heatmaps
-        QTimer.singleShot(0, self.curvesView.flush)
-
-    def _on_scrub(self, snap) -> None:
-        self.draw(snap if snap is not None else self.scrub.current())
 
     def _on_result(self) -> None:
         """A result without a run (a session opened, a new document): the reward alone."""

@@ -5,19 +5,18 @@ other; the tab wires them and answers the window's questions (its actions, is_mo
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import numpy as np
 
-from irl_studio.core.builtin import DEFAULT, builtin_demos, builtin_layout, builtin_names
+from irl_studio.core.builtin import DEFAULT, builtin_demos, builtin_layout
 from irl_studio.core.layout import WALL
 from irl_studio.core.layout_tools import cell_name
-from irl_studio.gui.common.messages import Messages
+from irl_studio.gui.common.tab import TabBase
 from irl_studio.gui.common.run_controller import RunController
 from irl_studio.gui.common.tasks import TaskRunner
-from irl_studio.gui.common.widgets import named, side_panel, status_label
+from irl_studio.gui.common.widgets import named
 from irl_studio.gui.gridworld.animator import Animator
 from irl_studio.gui.gridworld.canvas import GridCanvas
 from irl_studio.gui.gridworld.demo_panel import DemoPanel
@@ -31,17 +30,11 @@ from irl_studio.gui.gridworld.watch_panel import WatchPanel
 BACKGROUNDS = ("layout", "true reward", "learned reward")
 
 
-class GridworldTab(QWidget):
-    """``titleChanged()`` when the file or the modified state changes; ``fileOpened(path)`` for recent files."""
-
+class GridworldTab(TabBase):
     title = "Gridworld"
-    titleChanged = Signal()
-    fileOpened = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        named(self, "gridworldTab", "Gridworld")
-        self.messages = Messages(self)
+        super().__init__("gridworldTab", "Gridworld", parent)
         # the first minute: the built-in example with its demonstrations, so that Run shows IRL working at once
         layout = builtin_layout(DEFAULT)
         layout.extra.setdefault("builtin", DEFAULT)
@@ -58,26 +51,13 @@ class GridworldTab(QWidget):
         self.results = ResultsPanel(self.doc, self.canvas, self.runs)
         self.files = GridFiles(self, self.doc, self.messages, self.settings, self.apply_settings, self._before_open,
                                self.demo.open_demos, lambda: self.runs.running)
-        self.files.pathChanged.connect(self.titleChanged)
-        self.files.fileOpened.connect(self.fileOpened)
-        self.doc.modifiedChanged.connect(lambda _m: self.titleChanged.emit())
+        self.connect_files()
+        self.controllers, self.timers = [self.runs], [self.animator.timer, self.results.curves_timer]
 
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(4, 4, 4, 4)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("mainSplitter")
-        outer.addWidget(self.splitter)
-        self.splitter.addWidget(side_panel([self.draw, self.demo], "drawDemoPanel", "Draw and demonstrate"))
-        self.splitter.addWidget(self._centre())
-        self.splitter.addWidget(side_panel([self.learn, self.watch], "learnPanel", "Learn, re-optimize and watch"))
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 0)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([250, 600, 260])
-
-        self.hoverLabel = status_label("hoverLabel", "Cell under the mouse")
-        self.hoverLabel.setMinimumWidth(420)
+        self.lay_out([self.draw, self.demo], self._centre(), [self.learn, self.watch],
+                     {"splitter": "mainSplitter", "left": ("drawDemoPanel", "Draw and demonstrate"),
+                      "right": ("learnPanel", "Learn, re-optimize and watch"),
+                      "hover": ("hoverLabel", "Cell under the mouse")})
         self.canvas.cellHovered.connect(self._on_hover)
         self.doc.layoutChanged.connect(lambda: self.canvas.set_layout(self.doc.layout))
         self.runs.runningChanged.connect(self._on_running)
@@ -136,60 +116,13 @@ class GridworldTab(QWidget):
 
     # --- what the window asks of a tab --------------------------------------------------------------------------
     def _make_actions(self) -> None:
-        def act(text, name, slot, shortcut=None) -> QAction:
-            a = QAction(text, self)
-            a.setObjectName(name)
-            if shortcut is not None:
-                a.setShortcut(shortcut)
-            a.triggered.connect(lambda _c=False: slot())
-            return a
-
-        f = self.files
-        self.file_actions = [
-            act("New", "actionNew", self.draw.clear_grid, QKeySequence.StandardKey.New),
-            act("Open…", "actionOpen", f.open_dialog, QKeySequence.StandardKey.Open),
-            act("Save layout", "actionSaveLayout", f.save_layout_dialog, QKeySequence.StandardKey.Save),
-            act("Save layout as…", "actionSaveLayoutAs", lambda: f.save_layout_dialog(True)),
-            None,
-            act("Open session…", "actionOpenSession", f.open_session_dialog),
-            act("Save session…", "actionSaveSession", f.save_session_dialog, QKeySequence("Ctrl+Shift+S")),
-            None,
-            act("Open demonstrations…", "actionOpenDemos", self.demo.open_demos_dialog),
-            act("Save demonstrations…", "actionSaveDemos", self.demo.save_demos_dialog),
-            act("Export reward…", "actionExportReward", self.learn.export_reward_dialog, QKeySequence("Ctrl+E")),
-        ]
-        self.builtin_actions = []
-        for name in builtin_names():
-            a = QAction(name, self)
-            a.setObjectName(f"builtin_{name}")
-            a.triggered.connect(lambda _c=False, n=name: self.files.open_builtin(n))
-            self.builtin_actions.append(a)
-
-    @property
-    def undo_stack(self):
-        return self.doc.undo_stack
-
-    def display_name(self) -> str:
-        return self.files.display_name
-
-    def is_modified(self) -> bool:
-        return self.doc.is_modified()
-
-    def can_open(self, path: str) -> bool:
-        return self.files.can_open(path)
-
-    def open_file(self, path: str) -> bool:
-        return self.files.open_file(path)
-
-    def save_all_dialog(self) -> bool:
-        """Save the tab's work (the close prompt's Save)."""
-        return self.files.save_session_dialog(ask=self.files.session_path is None)
-
-    def results_widget(self) -> QWidget:
-        return self.results
-
-    def status_widgets(self) -> list[QWidget]:
-        return [self.hoverLabel]
+        self.make_file_actions(
+            {"open": "actionOpen", "save": "actionSaveLayout", "save_as": "actionSaveLayoutAs",
+             "open_session": "actionOpenSession", "save_session": "actionSaveSession", "open_demos": "actionOpenDemos",
+             "save_demos": "actionSaveDemos", "export": "actionExportReward"},
+            self.demo.open_demos_dialog, self.demo.save_demos_dialog, self.learn.export_reward_dialog,
+            first=[self.action("New", "actionNew", self.draw.clear_grid, QKeySequence.StandardKey.New)])
+        self.make_builtin_actions("builtin_", self.files.open_builtin)
 
     def settings(self) -> dict:
         return {**self.learn.settings(), **self.watch.settings(), "expert": self.demo.settings()}
@@ -205,12 +138,3 @@ class GridworldTab(QWidget):
         self.watch.clear()
         self.runs.forget()
 
-    def busy(self) -> bool:
-        return self.runs.running or self.tasks.busy
-
-    def shutdown(self) -> None:
-        """Stop the run and every background task and timer; wait for their threads."""
-        self.animator.stop()
-        self.results.curves_timer.stop()
-        self.runs.shutdown()
-        self.tasks.shutdown()
