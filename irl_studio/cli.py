@@ -36,9 +36,11 @@ def _load_layout(spec: str):
     from irl_studio.core.builtin import builtin_layout, builtin_names
     from irl_studio.core.layout import LayoutError, load_layout
 
+    from irl_studio.core.session import is_session_file, load_session
+
     p = Path(spec)
     if p.exists():
-        return load_layout(p)
+        return load_session(p).layout if is_session_file(p) else load_layout(p)
     if spec in builtin_names():
         return builtin_layout(spec)
     raise LayoutError(f"{spec}: no such file or built-in layout (built-ins: {', '.join(builtin_names())})")
@@ -47,11 +49,14 @@ def _load_layout(spec: str):
 def _load_demos(spec: str, layout_spec: str):
     from irl_studio.core.builtin import builtin_demos, builtin_names
     from irl_studio.core.demos import load_demos
+    from irl_studio.core.session import is_session_file, load_session
 
     p = Path(spec)
     if not p.exists() and spec == "builtin" and layout_spec in builtin_names():
         return builtin_demos(layout_spec)
-    return load_demos(p)
+    if spec == "session" and is_session_file(layout_spec):  # the demonstrations of the session given as LAYOUT
+        return load_session(layout_spec).demos
+    return load_session(p).demos if is_session_file(p) else load_demos(p)
 
 
 def _algo_flags(parser: argparse.ArgumentParser, config_type: type) -> None:

@@ -207,3 +207,18 @@ def test_learn_does_not_import_torch(tmp_path):
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr
+
+
+def test_a_session_opens_from_the_command_line(tmp_path, capsys):
+    """A session saved by the app is a LAYOUT (its layout) and a DEMOS (its demonstrations) for learn, no Qt."""
+    from irl_studio.cli import main
+    from irl_studio.core.builtin import builtin_demos, builtin_layout
+    from irl_studio.core.session import save_session, session_to_dict
+
+    lay = builtin_layout("four-rooms")
+    path = tmp_path / "s.json"
+    save_session(path, session_to_dict(lay, builtin_demos("four-rooms"), {}, None))
+    out = tmp_path / "r.npy"
+    assert main(["learn", str(path), "--demos", "session", "--algo", "mce", "--out", str(out), "--quiet"]) == 0
+    assert out.exists()
+    assert main(["learn", "four-rooms", "--demos", str(path), "--algo", "mce", "--out", str(out), "--quiet"]) == 0
