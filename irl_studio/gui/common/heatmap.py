@@ -125,14 +125,25 @@ class HeatmapView(QWidget):
         pw, ph = w * scale, h * scale
         return QRectF(avail.left() + (avail.width() - pw) / 2, avail.top() + (avail.height() - ph) / 2, pw, ph)
 
-    def to_pixel(self, x: float, y: float) -> QPointF:
-        """Data coordinates to widget pixels."""
+    def _affine(self) -> tuple[float, float, float, float]:
+        """(ax, bx, ay, by): pixel = a * data + b along each axis."""
         r = self.plot_rect()
         x0, x1, y0, y1 = self.data_rect()
-        px = r.left() + (x - x0) / (x1 - x0) * r.width()
-        fy = (y - y0) / (y1 - y0)
-        py = r.bottom() - fy * r.height() if self.y_up else r.top() + fy * r.height()
-        return QPointF(px, py)
+        ax = r.width() / (x1 - x0)
+        ay = -r.height() / (y1 - y0) if self.y_up else r.height() / (y1 - y0)
+        by = r.bottom() - ay * y0 if self.y_up else r.top() - ay * y0
+        return ax, r.left() - ax * x0, ay, by
+
+    def to_pixel(self, x: float, y: float) -> QPointF:
+        """Data coordinates to widget pixels."""
+        ax, bx, ay, by = self._affine()
+        return QPointF(ax * x + bx, ay * y + by)
+
+    def polygon(self, xs: np.ndarray, ys: np.ndarray) -> QPolygonF:
+        """Data points to a pixel polygon (one affine map for all of them)."""
+        ax, bx, ay, by = self._affine()
+        px, py = ax * np.asarray(xs, float) + bx, ay * np.asarray(ys, float) + by
+        return QPolygonF([QPointF(a, b) for a, b in zip(px.tolist(), py.tolist())])
 
     # --- drawing ------------------------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:
@@ -214,7 +225,7 @@ class HeatmapView(QWidget):
             for xs, ys in paths:
                 if xs.size == 0:
                     continue
-                poly = QPolygonF([self.to_pixel(a, b) for a, b in zip(xs, ys)])
+                poly = self.polygon(xs, ys)
                 if poly.size() > 1:
                     p.drawPolyline(poly)
                 if symbol:

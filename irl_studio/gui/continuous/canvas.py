@@ -297,7 +297,11 @@ class PlaneCanvas(QWidget):
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         p.setPen(pen)
-        poly = QPolygonF([self.to_widget(float(a), float(b)) for a, b in pts[:, :2]])
+        r = self.plot_rect()
+        (x0, x1), (y0, y1) = self.plane.bounds
+        px = r.left() + (pts[:, 0] - x0) * (r.width() / (x1 - x0))
+        py = r.bottom() - (pts[:, 1] - y0) * (r.height() / (y1 - y0))
+        poly = QPolygonF([QPointF(a, b) for a, b in zip(px.tolist(), py.tolist())])
         p.drawPolyline(poly)
         if ends:
             p.setBrush(color)
