@@ -19,6 +19,10 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "maxent": ("irl_studio.algorithms.maxent", "MaxEntIRL"),
     "mce": ("irl_studio.algorithms.mce", "MCEIRL"),
     "deep-maxent": ("irl_studio.algorithms.deep_maxent", "DeepMaxEntIRL"),
+    # the sample-based ones on a grid: they see sampled transitions only, not the transition model
+    "airl": ("irl_studio.algorithms.grid_sample", "GridAIRL"),
+    "gail": ("irl_studio.algorithms.grid_sample", "GridGAIL"),
+    "gcl": ("irl_studio.algorithms.grid_sample", "GridGCL"),
 }
 _CLASSES = {cls: (mod, cls) for mod, cls in _REGISTRY.values()}
 

@@ -75,7 +75,7 @@ class AIRL(SampleBasedIRL):
 
     def _setup(self) -> None:
         c = self.config
-        self.g = self.new_net(c.reward == "state-action", c.reward_hidden)
+        self.g = self.new_reward_net(c.reward == "state-action", c.reward_hidden)
         self.h = self.new_net(False, c.reward_hidden)
         self.opt = torch.optim.Adam(list(self.g.parameters()) + list(self.h.parameters()), lr=c.disc_lr,
                                     weight_decay=c.weight_decay)

@@ -53,7 +53,7 @@ class GAIL(SampleBasedIRL):
 
     def _setup(self) -> None:
         c = self.config
-        self.d = self.new_net(True, c.disc_hidden)
+        self.d = self.new_reward_net(True, c.disc_hidden)
         self.opt = torch.optim.Adam(self.d.parameters(), lr=c.disc_lr, weight_decay=c.weight_decay)
 
     def networks(self) -> dict[str, ScalarNet]:

@@ -55,6 +55,9 @@ class GCLConfig(SampleConfig):
                              max=1e6)
     monotonic: float = knob(0.0, "weight of the monotonic regularizer on demonstration costs", min=0.0, max=1e6)
     weight_decay: float = knob(1e-4, "L2 weight decay of the cost", min=0.0, max=1.0)
+    sample_window: int = knob(0, "background samples and mixture components: the last N policies only (0: all "
+                                 "past policies, Finn et al.; N bounds the memory and time of long runs)", min=0,
+                              max=100_000)
 
 
 def mixture_log_density(logp: torch.Tensor) -> torch.Tensor:
@@ -81,7 +84,7 @@ class GCL(SampleBasedIRL):
 
     def _setup(self) -> None:
         c = self.config
-        self.c = self.new_net(False, c.cost_hidden)
+        self.c = self.new_reward_net(False, c.cost_hidden)
         self.opt = torch.optim.Adam(self.c.parameters(), lr=c.cost_lr, weight_decay=c.weight_decay)
         e = self.expert
         T = self.horizon
@@ -89,11 +92,13 @@ class GCL(SampleBasedIRL):
         self._demo_obs = [e.obs[e.traj == i] for i in range(e.n_traj)]
         self._demo_acts = [e.acts[e.traj == i] for i in range(e.n_traj)]
         self._demo_len = np.array([len(o) for o in self._demo_obs])
+        self._demo_index = torch.as_tensor(e.traj, dtype=torch.long)  # trajectory of each expert transition
         # the mixture's components: a behaviour-cloned density of the demonstrations (they are background samples
         # too), then a frozen copy of every past policy
         self.policies: list[Any] = [self._fit_demo_density()]
         self.lp_samples = np.zeros((0, 1))  # (n_samples, K): log q_k(tau_j) of every stored rollout
         self.lp_demos = self._demo_logp(self.policies[0])[:, None]  # (n_demos, K)
+        self.pool: list[tuple[np.ndarray, np.ndarray]] = []  # (obs, acts) (T, N, .) of the rollouts in lp_samples
         self._T = T
 
     def _fit_demo_density(self):
@@ -102,7 +107,7 @@ class GCL(SampleBasedIRL):
         from irl_studio.continuous.policy import make_policy
 
         pol = make_policy(self.venv.single_observation_space, self.venv.single_action_space,
-                          tuple(self.config.policy_hidden), 0.0)
+                          tuple(self.config.policy_hidden), 0.0, getattr(self.venv, "no_choice", None))
         opt = torch.optim.Adam(pol.parameters(), lr=3e-3)
         e = self.expert
         for _ in range(300):
@@ -110,8 +115,9 @@ class GCL(SampleBasedIRL):
             opt.zero_grad()
             loss.backward()
             opt.step()
-            with torch.no_grad():
-                pol.log_std.clamp_(min=float(np.log(0.1)))  # a proposal must keep some width
+            if hasattr(pol, "log_std"):  # a Gaussian proposal must keep some width (a categorical one has it)
+                with torch.no_grad():
+                    pol.log_std.clamp_(min=float(np.log(0.1)))
         for p in pol.parameters():
             p.requires_grad_(False)
         return pol
@@ -126,10 +132,13 @@ class GCL(SampleBasedIRL):
         return [self.opt]
 
     def _extra_state(self) -> Any:
-        return (list(self.policies), self.lp_samples.copy(), self.lp_demos.copy())
+        return (list(self.policies), self.lp_samples.copy(), self.lp_demos.copy(), list(self.pool))
 
     def _restore_extra(self, st: Any) -> None:
-        self.policies, self.lp_samples, self.lp_demos = list(st[0]), st[1], st[2]
+        self.policies, self.lp_samples, self.lp_demos, self.pool = list(st[0]), st[1], st[2], list(st[3])
+
+    def _history_limit(self) -> int:
+        return 1  # the background samples are in self.pool
 
     # --- the mixture -------------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -139,7 +148,11 @@ class GCL(SampleBasedIRL):
 
     def _demo_logp(self, pol) -> np.ndarray:
         with torch.no_grad():
-            return np.array([float(pol.log_prob(o, a).sum()) for o, a in zip(self._demo_obs, self._demo_acts)])
+            return self._per_demo(pol.log_prob(self.expert.obs, self.expert.acts)).double().numpy()
+
+    def _per_demo(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-trajectory sums of a per-transition quantity of the demonstrations (one pass over all of them)."""
+        return torch.zeros(len(self._demo_obs), dtype=x.dtype).index_add(0, self._demo_index, x)
 
     def _add_component(self, batch: Batch) -> None:
         """Append the current batch's rollouts and the current policy (a new mixture component)."""
@@ -153,9 +166,9 @@ class GCL(SampleBasedIRL):
         cols.append(batch.logp.astype(np.float64).sum(0))
         new_rows = np.stack(cols, axis=1)
         # every stored rollout and demonstration under the new component
-        if self.history:
-            old_obs = torch.as_tensor(np.concatenate([b.obs for b in self.history], axis=1))
-            old_acts = torch.as_tensor(np.concatenate([b.acts for b in self.history], axis=1))
+        if self.pool:
+            old_obs = torch.as_tensor(np.concatenate([o for o, _ in self.pool], axis=1))
+            old_acts = torch.as_tensor(np.concatenate([a for _, a in self.pool], axis=1))
             old_col = self._traj_logp(pol, old_obs, old_acts)
         else:
             old_col = np.zeros(0)
@@ -163,12 +176,20 @@ class GCL(SampleBasedIRL):
         self.lp_samples = np.concatenate([self.lp_samples, new_rows], axis=0)
         self.lp_demos = np.concatenate([self.lp_demos, self._demo_logp(pol)[:, None]], axis=1)
         self.policies.append(pol)
+        self.pool.append((batch.obs, batch.acts))
+        W = int(self.config.sample_window)
+        if W > 0 and len(self.pool) > W:  # the window: q_D and the last W policies, their rollouts
+            keep = np.r_[0, np.arange(len(self.policies) - W, len(self.policies))]
+            self.policies = [self.policies[i] for i in keep]
+            self.lp_samples = self.lp_samples[-W * batch.obs.shape[1]:][:, keep]
+            self.lp_demos = self.lp_demos[:, keep]
+            self.pool = self.pool[-W:]
 
     # --- the cost update ---------------------------------------------------------------------------------------
     def _update_reward(self, batch: Batch) -> dict[str, float]:
         c = self.config
         self._add_component(batch)
-        obs_all = torch.as_tensor(np.concatenate([b.obs for b in [*self.history, batch]], axis=1))  # (T, M, d)
+        obs_all = torch.as_tensor(np.concatenate([o for o, _ in self.pool], axis=1))  # (T, M, d), batch included
         M = obs_all.shape[1]
         n_d = len(self._demo_obs)
         lq_s = mixture_log_density(torch.as_tensor(self.lp_samples))
@@ -178,8 +199,7 @@ class GCL(SampleBasedIRL):
             js = torch.as_tensor(self.rng.integers(0, M, min(c.sample_batch, M)))
             jd = self.rng.integers(0, n_d, min(c.demo_batch, n_d))
             s_cost_t = self.c(obs_all[:, js])  # (T, b)
-            d_costs = [self.c(self._demo_obs[i]) for i in jd]
-            d_cost = torch.stack([x.sum() for x in d_costs])
+            d_cost = self._per_demo(self.c(self.expert.obs))[torch.as_tensor(jd)]
             # background = samples + the demonstrations of the minibatch, their log q under the same mixture
             bg_cost = torch.cat([s_cost_t.sum(0), d_cost])
             bg_lq = torch.cat([lq_s[js], lq_d[torch.as_tensor(jd)]])
@@ -188,6 +208,7 @@ class GCL(SampleBasedIRL):
                 lcr = ((s_cost_t[2:] - s_cost_t[1:-1]) - (s_cost_t[1:-1] - s_cost_t[:-2])) ** 2
                 loss = loss + c.smoothness * lcr.sum(0).mean()
             if c.monotonic > 0:
+                d_costs = [self.c(self._demo_obs[i]) for i in jd]
                 mono = [torch.relu(x[1:] - x[:-1] - 1.0).pow(2).sum() for x in d_costs if len(x) > 1]
                 if mono:
                     loss = loss + c.monotonic * torch.stack(mono).mean()
@@ -195,7 +216,7 @@ class GCL(SampleBasedIRL):
             loss.backward()
             self.opt.step()
         with torch.no_grad():
-            d_all = torch.stack([self.c(o).sum() for o in self._demo_obs])
+            d_all = self._per_demo(self.c(self.expert.obs))
             s_all = self.c(obs_all).sum(0)
             log_z = importance_log_z(-torch.cat([s_all, d_all]), torch.cat([lq_s, lq_d]))
             nll = float(d_all.mean() + log_z)

@@ -148,17 +148,20 @@ class SampleBasedIRL:
         self.horizon = int(c.n_steps) if c.n_steps else (self.plane.horizon if self.plane is not None else 0)
         if self.horizon <= 0:
             raise AlgorithmError("n_steps must be set for an environment without a plane's horizon")
-        if len(demos) == 0:
-            raise AlgorithmError("no demonstrations: record or generate some first")
-        pad = bool(c.pad_demos and self.plane is not None and self.plane.dynamics == "velocity")
-        self.expert = expert_data(demos, self.horizon, pad)
-        self.gamma = self.plane.discount if self.plane is not None else 0.99
+        if isinstance(demos, ExpertData):  # transitions made by the caller (a gridworld's, with its absorbing state)
+            self.expert = demos
+        else:
+            if len(demos) == 0:
+                raise AlgorithmError("no demonstrations: record or generate some first")
+            pad = bool(c.pad_demos and self.plane is not None and self.plane.dynamics == "velocity")
+            self.expert = expert_data(demos, self.horizon, pad)
+        self.gamma = self.plane.discount if self.plane is not None else float(getattr(env, "discount", 0.99))
         settings = PPOSettings(lr=c.policy_lr, epochs=c.ppo_epochs, minibatches=c.ppo_minibatches, clip=c.ppo_clip,
                                gae_lambda=c.gae_lambda, discount=self.gamma, hidden=tuple(c.policy_hidden),
                                log_std_init=c.log_std_init)
         self.ppo = PPO(self.venv, settings, seed=self.seed)
         self.obs_space = self.venv.single_observation_space
-        self.act_dim = int(self.venv.single_action_space.shape[0])
+        self.act_dim = int(self.ppo.policy.act_dim)  # a Discrete space: the one-hot width
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed + 1)
             self._setup()
@@ -220,6 +223,10 @@ class SampleBasedIRL:
         self.history = st["history"]
         self._restore_extra(st["extra"])
 
+    def _history_limit(self) -> int:
+        """How many past batches to keep (0: all): the discriminator's buffer."""
+        return int(getattr(self.config, "buffer_batches", 0))
+
     def _extra_state(self) -> Any:
         return None
 
@@ -255,6 +262,8 @@ class SampleBasedIRL:
                                  f"(try smaller learning rates)") from exc
         self._current = None
         self.history.append(batch)
+        if self._history_limit() > 0:  # one-hot gridworld batches are large: keep only what is sampled from
+            del self.history[:-self._history_limit()]
         self.iteration += 1
         if self.iteration >= self.config.max_iterations:
             self.status = "max iterations"
@@ -370,6 +379,17 @@ class SampleBasedIRL:
     def new_net(self, with_action: bool, hidden: tuple, activation: str = "relu") -> ScalarNet:
         sp = self.obs_space
         return ScalarNet(sp.low, sp.high, self.act_dim if with_action else 0, tuple(hidden), activation)
+
+    def new_reward_net(self, with_action: bool, hidden: tuple, activation: str = "relu"):
+        """The reward's net (AIRL's g, GCL's c, GAIL's d): of the environment's reward features phi(s) when it has
+        them (``reward_features``: an (obs_dim, F) matrix, phi = obs @ matrix; a gridworld's terrain), else of the
+        observation. The shaping h stays a function of the whole state (:meth:`new_net`)."""
+        phi = getattr(self.venv, "reward_features", None)
+        if phi is None:
+            return self.new_net(with_action, hidden, activation)
+        from irl_studio.continuous.nets import FeatureNet
+
+        return FeatureNet(phi, self.act_dim if with_action else 0, tuple(hidden), activation)
 
     def policy_samples(self, k_batches: int) -> tuple[torch.Tensor, ...]:
         """(obs, acts, next_obs, terminated) of the valid transitions of the last ``k_batches`` policy batches

@@ -74,6 +74,32 @@ class ScalarNet(nn.Module):
         return cls(lo, hi, act_dim, hidden, activation)
 
 
+class FeatureNet(nn.Module):
+    """f(phi(s)) or f(phi(s), a) with fixed features phi(s) = obs @ matrix (obs_dim x F): a gridworld's reward of its
+    terrain (or one-hot) features. ``hidden = ()``: linear, theta . phi(s) + b, the form linear IRL learns."""
+
+    def __init__(self, matrix, act_dim: int = 0, hidden: tuple[int, ...] = (), activation: str = "relu") -> None:
+        super().__init__()
+        m = torch.as_tensor(np.asarray(matrix, dtype=np.float32))
+        self.register_buffer("matrix", m, persistent=False)
+        self.act_dim = int(act_dim)
+        self.hidden = tuple(int(h) for h in hidden)
+        self.activation = activation
+        sizes = [int(m.shape[1]) + self.act_dim, *self.hidden, 1]
+        layers: list[nn.Module] = []
+        for i in range(len(sizes) - 1):
+            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+            if i < len(sizes) - 2:
+                layers.append(ACTIVATIONS[activation]())
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, obs: torch.Tensor, act: torch.Tensor | None = None) -> torch.Tensor:
+        x = obs @ self.matrix
+        if self.act_dim:
+            x = torch.cat([x, act], dim=-1)
+        return self.net(x).squeeze(-1)
+
+
 def plane_states(plane, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """(ny * nx, obs_dim) observations at the grid points (y rows, x columns); force dynamics: zero velocity."""
     X, Y = np.meshgrid(x, y)

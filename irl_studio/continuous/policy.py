@@ -10,8 +10,9 @@ point masses at the box edges and its "density" there makes that term blow up. T
 (an expert's, on the box edge) uses u = atanh of the action clamped to within ``EDGE`` of the edge.
 
 Observations are scaled to [-1, 1] by the observation space's bounds where they are finite. Only :func:`make_policy`
-knows the action space: a categorical head for a Discrete space (gridworlds from samples) plugs in there with the same
-``sample`` / ``log_prob`` / ``mode`` methods.
+knows the action space: a Discrete space (gridworlds from samples) gets a :class:`CategoricalPolicy` with the same
+``sample`` / ``log_prob`` / ``mode`` methods, its actions handed around as one-hot vectors (what the discriminators
+read) and turned into indices for the environment by ``env_action``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ class SquashedGaussianPolicy(nn.Module):
         self.register_buffer("ac", torch.as_tensor(0.5 * (lo + hi), dtype=torch.float32))
         self.register_buffer("aw", torch.as_tensor(0.5 * (hi - lo), dtype=torch.float32))
         self.hidden = tuple(hidden)
+        self.act_dim = act_dim
+
+    def env_action(self, act: np.ndarray) -> np.ndarray:
+        """What the environment's ``step`` takes for a batch of actions (a Box: the actions themselves)."""
+        return act
 
     def mean_std(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu = self.net(self.scaler(obs))
@@ -120,9 +126,77 @@ class SquashedGaussianPolicy(nn.Module):
         return -self.log_prob_u(obs, u)
 
 
+class CategoricalPolicy(nn.Module):
+    """pi(a|s) = softmax(l(s))_a over a Discrete space's n actions; l an MLP (``hidden = ()``: linear, which on a
+    one-hot state observation is a table of logits). Actions travel as one-hot float vectors (T, N, n); the
+    "pre-squash sample" ``u`` is the action's index as a float (..., 1), so PPO's log_prob_u(obs, u) is exact."""
+
+    kind = "categorical"
+
+    def __init__(self, obs_low: np.ndarray, obs_high: np.ndarray, n: int, hidden: tuple[int, ...] = (64, 64)) -> None:
+        super().__init__()
+        self.scaler = ObsScaler(obs_low, obs_high)
+        self.net = mlp([len(obs_low), *hidden, int(n)], out_gain=0.01)
+        self.hidden = tuple(hidden)
+        self.act_dim = int(n)
+        # states without a choice (a gridworld's goal and absorbing state, where every action does the same):
+        # action 0 with probability 1 there, so log pi = 0 and no entropy is earned by merely having ended
+        self.register_buffer("no_choice", torch.zeros(len(obs_low)))
+        forced = torch.full((int(n),), -1e4)
+        forced[0] = 0.0
+        self.register_buffer("forced", forced)
+
+    def set_no_choice(self, indicator) -> None:
+        """Mark the states without a choice: ``indicator`` (obs_dim,), 1 at the one-hot coordinates of those states."""
+        self.no_choice.copy_(torch.as_tensor(np.asarray(indicator, dtype=np.float32)))
+
+    def logits(self, obs: torch.Tensor) -> torch.Tensor:
+        raw = self.net(self.scaler(obs))
+        if self.no_choice.any():
+            fixed = (obs @ self.no_choice > 0.5).unsqueeze(-1)
+            raw = torch.where(fixed, self.forced, raw)
+        return torch.log_softmax(raw, dim=-1)
+
+    def probs(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.logits(obs).exp()
+
+    def log_prob_u(self, obs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        idx = u.reshape(*u.shape[:-1], 1).long() if u.dim() > 1 else u.long().unsqueeze(-1)
+        return self.logits(obs).gather(-1, idx).squeeze(-1)
+
+    def to_u(self, act: torch.Tensor) -> torch.Tensor:
+        return act.argmax(-1, keepdim=True).float()
+
+    def log_prob(self, obs: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
+        """log pi(a|s) of given one-hot actions."""
+        return self.log_prob_u(obs, self.to_u(act))
+
+    def one_hot(self, idx: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(idx.long(), self.act_dim).float()
+
+    def sample(self, obs: torch.Tensor, gen: torch.Generator | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(one-hot action, index as (N, 1) float, log pi(action|s))."""
+        lp = self.logits(obs)
+        idx = torch.multinomial(lp.exp().reshape(-1, self.act_dim), 1, generator=gen).reshape(*lp.shape[:-1])
+        return self.one_hot(idx), idx.float().unsqueeze(-1), lp.gather(-1, idx.unsqueeze(-1)).squeeze(-1)
+
+    def mode(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.one_hot(self.logits(obs).argmax(-1))
+
+    def entropy_estimate(self, obs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        lp = self.logits(obs)
+        return -(lp.exp() * lp).sum(-1)
+
+    def env_action(self, act: np.ndarray) -> np.ndarray:
+        """One-hot actions to the indices a Discrete environment steps with."""
+        return np.asarray(act).argmax(-1)
+
+
 def make_policy(observation_space, action_space, hidden: tuple[int, ...] = (64, 64),
-                log_std_init: float = -0.5) -> SquashedGaussianPolicy:
-    """The policy for a single-agent observation / action space (Box actions; Discrete: a later categorical head)."""
+                log_std_init: float = -0.5, no_choice=None) -> SquashedGaussianPolicy | CategoricalPolicy:
+    """The policy for a single-agent observation / action space (a bounded Box: tanh-Gaussian; Discrete:
+    categorical, ``no_choice`` marking the states where the action does not matter)."""
     from gymnasium import spaces
 
     if not isinstance(observation_space, spaces.Box) or len(observation_space.shape) != 1:
@@ -132,4 +206,9 @@ def make_policy(observation_space, action_space, hidden: tuple[int, ...] = (64, 
             raise ValueError("the action box must be bounded (the policy squashes into it)")
         return SquashedGaussianPolicy(observation_space.low, observation_space.high, action_space.low,
                                       action_space.high, hidden, log_std_init)
-    raise ValueError(f"actions must be a flat bounded Box, not {action_space} (Discrete: not yet supported)")
+    if isinstance(action_space, spaces.Discrete):
+        pol = CategoricalPolicy(observation_space.low, observation_space.high, int(action_space.n), hidden)
+        if no_choice is not None:
+            pol.set_no_choice(no_choice)
+        return pol
+    raise ValueError(f"actions must be a flat bounded Box or Discrete, not {action_space}")

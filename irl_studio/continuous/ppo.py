@@ -63,6 +63,11 @@ class Batch:
         return a.reshape(a.shape[0] * a.shape[1], *a.shape[2:])
 
 
+def u_dim(policy) -> int:
+    """Width of the pre-squash sample u: the action's for a Gaussian, 1 (the index) for a categorical policy."""
+    return 1 if getattr(policy, "kind", "") == "categorical" else policy.act_dim
+
+
 class PPO:
     """Policy + value net + optimizer on one vector environment (``num_envs`` agents)."""
 
@@ -75,7 +80,7 @@ class PPO:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.policy = make_policy(venv.single_observation_space, venv.single_action_space, self.s.hidden,
-                                      self.s.log_std_init)
+                                      self.s.log_std_init, getattr(venv, "no_choice", None))
             obs_dim = venv.single_observation_space.shape[0]
             self.value = mlp([obs_dim, *self.s.hidden, 1])
         self.v_scaler = self.policy.scaler
@@ -98,10 +103,10 @@ class PPO:
         N = env.num_envs
         T = int(n_steps)
         od = env.single_observation_space.shape[0]
-        ad = env.single_action_space.shape[0]
+        ad = self.policy.act_dim  # one-hot width for a Discrete space
         O = np.zeros((T, N, od), np.float32)
         A = np.zeros((T, N, ad), np.float32)
-        U = np.zeros((T, N, ad), np.float32)
+        U = np.zeros((T, N, u_dim(self.policy)), np.float32)
         L = np.zeros((T, N), np.float32)
         O2 = np.zeros((T, N, od), np.float32)
         R = np.zeros((T, N), np.float64)
@@ -121,7 +126,7 @@ class PPO:
             else:
                 a, u, lp = self.policy.sample(ot, self.gen)
             a_np = a.numpy()
-            nxt, r, te, tr, _ = env.step(a_np)
+            nxt, r, te, tr, _ = env.step(self.policy.env_action(a_np))
             O[t], A[t], U[t], L[t], R[t] = obs, a_np, u.numpy(), lp.numpy(), r
             O2[t], TE[t], TR[t], V[t] = nxt, te, tr, ~prev_done
             prev_done = np.logical_or(te, tr)

@@ -1,0 +1,212 @@
+"""GCL, GAIL and AIRL on gridworlds, from samples only: the plane's sample-based algorithms
+(:mod:`~irl_studio.algorithms.sample_based`) driven on a :class:`~irl_studio.continuous.gridenv.GridVectorEnv`,
+behind the tabular protocol (:class:`~irl_studio.algorithms.base.IRLAlgorithm`), so the gridworld tab, the command
+line and the tests drive them like MaxEnt: same Problem, same Snapshot (reward per cell, expert and learner
+visitation, policy, metrics, EVD against the true reward when the layout has one).
+
+What the learner sees: sampled transitions of ``n_envs`` agents per iteration (never the transition model) and the
+demonstrations. The policy is a categorical table of logits over the one-hot state (a linear layer), trained by the
+same PPO as on the plane; the reward net sees the layout's features (``--features``: ``terrain``, ``state``, ...)
+through :class:`~irl_studio.continuous.nets.FeatureNet` (``reward_hidden = ()``: linear in them, like linear IRL);
+AIRL's shaping h is a table over the states. Goals lead to an absorbing state (see :mod:`.gridenv`: no bias from
+episodes that end), and the per-cell reward exported is ``r(s) = g(s) - g(absorbing)`` (GCL: ``-c``; GAIL: the
+policy's expectation of ``-log(1 - D(s, a))``).
+
+The learner's visitation in a snapshot is that of the iteration's sampled batch (an estimate, not an exact
+expectation: it is what the agents did); the EVD is the exact one of the exported reward (scoring only, not used
+by the learner).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from irl_studio.algorithms.base import AlgorithmError, IRLAlgorithm, Problem, knob
+
+
+@dataclass(frozen=True)
+class GridSampleConfig:
+    """What GCL, GAIL and AIRL share on a grid."""
+
+    max_iterations: int = knob(150, "iterations (one batch of every agent, then reward and policy updates)", min=1,
+                               max=100_000)
+    n_envs: int = knob(32, "agents sampled per iteration (each one episode of the horizon)", min=1, max=4096)
+    start: str = knob("visited", "start distribution of the learner's agents: the cells the demonstrations visit "
+                                 "(their visitation: the learner sees what follows from every part of their paths, "
+                                 "the goal's neighbourhood included), their start cells, or the layout's",
+                      choices=("visited", "demos", "layout"))
+    reward_hidden: tuple = knob((), "hidden layers of the reward net over the features (empty: linear)")
+    entropy_weight: float = knob(0.3, "weight of the policy's entropy term -log pi in its reward (the learner's "
+                                      "temperature: below 1 for demonstrators more decided than a soft-optimal one)",
+                                 min=0.0, max=100.0)
+    policy_lr: float = knob(0.05, "PPO learning rate (the policy's table of logits and the value table)",
+                            min=1e-7, max=10.0)
+    ppo_epochs: int = knob(4, "PPO passes over each batch", min=1, max=100)
+    ppo_minibatches: int = knob(4, "PPO minibatches per pass", min=1, max=1000)
+    reward_average: float = knob(0.9, "the exported reward is an exponential moving average of the reward net's "
+                                       "weights over iterations with this decay (0: the last iterate)", min=0.0,
+                                 max=0.999)
+    eval_every: int = knob(5, "score the reward against the true reward (when the layout has one) every N "
+                              "iterations (0: only at the end)", min=0, max=100_000)
+
+
+@dataclass(frozen=True)
+class GridAIRLConfig(GridSampleConfig):
+    reward: str = knob("state", "g(s) (state-only: the reward that transfers) or g(s, a)",
+                       choices=("state", "state-action"))
+    disc_lr: float = knob(0.01, "discriminator (g, h) learning rate (Adam)", min=1e-7, max=10.0)
+    disc_steps: int = knob(10, "discriminator minibatch steps per iteration", min=0, max=10_000)
+    disc_batch: int = knob(256, "expert and policy transitions per discriminator minibatch (each)", min=1,
+                           max=1_000_000)
+    buffer_batches: int = knob(5, "policy batches (this one and past ones) the discriminator samples from", min=1,
+                               max=10_000)
+    weight_decay: float = knob(1e-4, "L2 weight decay of g and h", min=0.0, max=1.0)
+
+
+@dataclass(frozen=True)
+class GridGAILConfig(GridSampleConfig):
+    entropy_weight: float = knob(0.0, "weight of the causal entropy bonus -log pi in the policy's reward", min=0.0,
+                                 max=100.0)
+    disc_lr: float = knob(0.01, "discriminator learning rate (Adam)", min=1e-7, max=10.0)
+    disc_steps: int = knob(10, "discriminator minibatch steps per iteration", min=0, max=10_000)
+    disc_batch: int = knob(256, "expert and policy pairs per discriminator minibatch (each)", min=1, max=1_000_000)
+    buffer_batches: int = knob(5, "policy batches (this one and past ones) the discriminator samples from", min=1,
+                               max=10_000)
+    weight_decay: float = knob(1e-4, "L2 weight decay of the discriminator", min=0.0, max=1.0)
+
+
+@dataclass(frozen=True)
+class GridGCLConfig(GridSampleConfig):
+    cost_lr: float = knob(0.05, "cost learning rate (Adam)", min=1e-7, max=10.0)
+    cost_steps: int = knob(10, "cost minibatch steps per iteration", min=0, max=10_000)
+    demo_batch: int = knob(32, "demonstrations per cost minibatch", min=1, max=100_000)
+    sample_batch: int = knob(256, "background trajectories per cost minibatch (all past policies' rollouts)", min=1,
+                             max=100_000)
+    weight_decay: float = knob(1e-4, "L2 weight decay of the cost", min=0.0, max=1.0)
+    sample_window: int = knob(60, "background samples and mixture components: the last N policies only (0: all "
+                                  "past policies, Finn et al.)", min=0, max=100_000)
+
+
+_NET_FIELD = {"airl": "reward_hidden", "gail": "disc_hidden", "gcl": "cost_hidden"}
+
+
+class GridSampleIRL(IRLAlgorithm):
+    """A sample-based algorithm on the grid of a :class:`Problem` (subclasses name it: ``inner``)."""
+
+    inner: ClassVar[str] = "abstract"
+
+    def __init__(self, problem: Problem, config: Any = None, seed: int = 0) -> None:
+        super().__init__(problem, config, seed)
+        from irl_studio.algorithms import get_sample_based
+        from irl_studio.algorithms.sample_based import ExpertData
+        from irl_studio.continuous.gridenv import GridVectorEnv, grid_expert_arrays
+
+        c, mdp = self.config, problem.mdp
+        torch.set_num_threads(1)
+        if mdp.n_states + 1 > 20_000:
+            raise AlgorithmError(f"{self.title} from samples handles up to 20,000 cells (one-hot states); this "
+                                 f"layout has {mdp.n_states}")
+        T = mdp.horizon
+        if c.start == "visited":
+            p0 = self.expert_visitation(1.0) * ~mdp.terminal
+            p0 = p0 if p0.sum() > 0 else self.start_distribution("demos")
+        else:
+            p0 = self.start_distribution(c.start)
+        self.env = GridVectorEnv(mdp, c.n_envs, start=p0, features=problem.features.dense(),
+                                 true_reward=problem.true_reward, horizon=T)
+        obs, acts, nxt, idx = grid_expert_arrays(problem.arrays, T, mdp.n_states, mdp.n_actions)
+        if len(obs) == 0:
+            raise AlgorithmError("the demonstrations have no step")
+        f = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+        expert = ExpertData(f(obs), f(acts), f(nxt), idx, problem.arrays.n)
+        cls = get_sample_based(self.inner)
+        self.algo = cls(self.env, expert, self._inner_config(cls.Config, T), self.seed)
+        eye = np.eye(mdp.n_states + 1, dtype=np.float32)
+        self._states = torch.as_tensor(eye)
+        self._expert_vis = self.expert_visitation(1.0)
+
+    def _inner_config(self, config_type: type, horizon: int) -> Any:
+        """The plane algorithm's config from this one: shared fields by name, then the grid's fixed choices."""
+        mine = dataclasses.asdict(self.config)
+        names = {f.name for f in dataclasses.fields(config_type)}
+        values = {k: v for k, v in mine.items() if k in names}
+        values.update(n_steps=horizon, policy_hidden=(), uniform_start=False, pad_demos=False, rollouts_shown=0,
+                      grid_points=50, max_iterations=int(self.config.max_iterations))
+        values[_NET_FIELD[self.inner]] = tuple(self.config.reward_hidden)
+        return config_type(**{k: v for k, v in values.items() if k in names})
+
+    # --- what the tabular views draw ---------------------------------------------------------------------------
+    @torch.no_grad()
+    def policy_table(self) -> np.ndarray:
+        """(S, A) the current policy's probabilities on the layout's states."""
+        return self.algo.ppo.policy.probs(self._states[:-1]).double().numpy()
+
+    @torch.no_grad()
+    def state_reward(self) -> np.ndarray:
+        """The exported reward per state: the learned state reward minus its value in the absorbing state."""
+        net = self.algo.exported_reward_net()
+        sign = self.algo.reward_sign
+        if getattr(net, "act_dim", 0):  # r(s, a): its expectation under the current policy
+            S1, A = self._states.shape[0], net.act_dim
+            obs = self._states.repeat_interleave(A, 0)
+            acts = torch.eye(A).repeat(S1, 1)
+            v = self.algo._grid_transform(sign * net(obs, acts).double().numpy()).reshape(S1, A)
+            pi = self.algo.ppo.policy.probs(self._states).double().numpy()
+            v = (pi * v).sum(axis=1)
+        else:
+            v = self.algo._grid_transform(sign * net(self._states).double().numpy())
+        return v[:-1] - v[-1]
+
+    def _learner_visitation(self) -> np.ndarray:
+        b = self.algo.history[-1]
+        s = np.concatenate([b.obs.argmax(-1), b.next_obs[-1:].argmax(-1)])  # (T + 1, N) states occupied
+        s = s[s < self.problem.mdp.n_states]
+        return np.bincount(s, minlength=self.problem.mdp.n_states) / b.obs.shape[1]
+
+    def _weights(self, reward: np.ndarray) -> np.ndarray | None:
+        """Linear weights of the features that give exactly this reward (so a transfer to an edited layout
+        re-evaluates them), or None when no such weights exist (an MLP reward)."""
+        if self.problem.features.kind == "state":
+            return None
+        phi = self.problem.features.dense()
+        w, *_ = np.linalg.lstsq(phi, reward, rcond=None)
+        ok = np.allclose(phi @ w, reward, atol=1e-6 * max(1.0, float(np.abs(reward).max())))
+        return w if ok else None
+
+    def _step(self) -> dict[str, Any]:
+        self.algo.cancel_check = self.cancel_check
+        snap = self.algo.step()  # Cancelled and AlgorithmError pass through
+        reward = self.state_reward()
+        metrics = {k: float(v) for k, v in snap.metrics.items() if k != "seconds"}
+        return {"reward": reward, "expert_visitation": self._expert_vis,
+                "learner_visitation": self._learner_visitation(), "policy": self.policy_table(),
+                "metrics": metrics, "weights": self._weights(reward)}
+
+
+class GridAIRL(GridSampleIRL):
+    name = "airl"
+    title = "AIRL (from samples)"
+    paper = "Fu, Luo & Levine 2018"
+    Config = GridAIRLConfig
+    inner = "airl"
+
+
+class GridGAIL(GridSampleIRL):
+    name = "gail"
+    title = "GAIL (from samples)"
+    paper = "Ho & Ermon 2016"
+    Config = GridGAILConfig
+    inner = "gail"
+
+
+class GridGCL(GridSampleIRL):
+    name = "gcl"
+    title = "GCL (from samples)"
+    paper = "Finn, Levine & Abbeel 2016"
+    Config = GridGCLConfig
+    inner = "gcl"
