@@ -36,10 +36,12 @@ class GridSampleConfig:
     max_iterations: int = knob(150, "iterations (one batch of every agent, then reward and policy updates)", min=1,
                                max=100_000)
     n_envs: int = knob(32, "agents sampled per iteration (each one episode of the horizon)", min=1, max=4096)
-    start: str = knob("visited", "start distribution of the learner's agents: the cells the demonstrations visit "
-                                 "(their visitation: the learner sees what follows from every part of their paths, "
-                                 "the goal's neighbourhood included), their start cells, or the layout's",
-                      choices=("visited", "demos", "layout"))
+    start: str = knob("mixed", "start distribution of the learner's agents. visited: the cells the demonstrations "
+                               "visit (the learner sees what follows from every part of their paths, the goal's "
+                               "neighbourhood included); mixed: half of them there, half anywhere on the floor (the "
+                               "learner also tries the cells the demonstrations avoid, so their reward is learned "
+                               "too); demos: their start cells; layout: the layout's start",
+                      choices=("mixed", "visited", "demos", "layout"))
     reward_hidden: tuple = knob((), "hidden layers of the reward net over the features (empty: linear)")
     entropy_weight: float = knob(0.3, "weight of the policy's entropy term -log pi in its reward (the learner's "
                                       "temperature: below 1 for demonstrators more decided than a soft-optimal one)",
@@ -112,9 +114,12 @@ class GridSampleIRL(IRLAlgorithm):
             raise AlgorithmError(f"{self.title} from samples handles up to 20,000 cells (one-hot states); this "
                                  f"layout has {mdp.n_states}")
         T = mdp.horizon
-        if c.start == "visited":
+        if c.start in ("visited", "mixed"):
             p0 = self.expert_visitation(1.0) * ~mdp.terminal
-            p0 = p0 if p0.sum() > 0 else self.start_distribution("demos")
+            p0 = p0 / p0.sum() if p0.sum() > 0 else self.start_distribution("demos")
+            if c.start == "mixed":
+                floor = (~mdp.terminal).astype(np.float64)
+                p0 = 0.5 * p0 + 0.5 * floor / max(floor.sum(), 1.0)
         else:
             p0 = self.start_distribution(c.start)
         self.env = GridVectorEnv(mdp, c.n_envs, start=p0, features=problem.features.dense(),
