@@ -3,7 +3,8 @@ a changed wall (issue 9; the lesson of the lecture's last slides: AIRL's state-o
 signal does not).
 
 For every built-in layout small enough for one-hot sampling (four-rooms, maze, cliff, open-field, terrain): its
-own demonstrations (``assets/demos``), ``--features terrain`` on the terrain layout and ``state`` elsewhere, every
+own demonstrations (``assets/demos``), ``--features terrain`` (terrain classes and the goal: on layouts without
+terrain, "floor" and "goal", which express their true reward exactly and mean the same on a changed layout), every
 algorithm at its defaults (``irl-studio learn L --demos builtin --algo A``), one seed per run. Scored by Levine et
 al.'s normalized EVD (discounted, infinite horizon; 0: optimal, 1: the uniformly random policy), exact, on the
 layout learned on and on a **changed layout**: the floor cell the demonstrations visit most (not a start or goal)
@@ -71,6 +72,8 @@ def main() -> int:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--layouts", default=",".join(LAYOUTS))
     ap.add_argument("--algos", default=",".join(ALGOS))
+    ap.add_argument("--features", default="terrain", help="terrain (the class of each cell and the goal: a reward "
+                    "that can transfer to a changed layout) or state (one-hot per cell)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     import torch
@@ -80,7 +83,7 @@ def main() -> int:
     rows = []
     for name in args.layouts.split(","):
         lay, demos = builtin_layout(name), builtin_demos(name)
-        feats = "terrain" if name == "terrain" else "state"
+        feats = args.features
         new, cell = changed_layout(lay, demos)
         for algo in args.algos.split(","):
             e, e2, secs = [], [], []

@@ -3,7 +3,7 @@
     python scripts/screenshots.py [--out docs/screenshots]
 
 States: editing (drawing tools, true-reward view), demonstrating (recorded paths and one in progress), learning
-(a MaxEnt run paused mid-way with its live views), rollout (agents following the policy under the learned reward,
+(a MaxEnt run paused mid-way with its live views), grid-airl (AIRL from samples on the terrain layout, live), rollout (agents following the policy under the learned reward,
 with trails, after a wall was added: the transfer experiment); the continuous tab: plane-learning (AIRL mid-run on
 the shifting maze, the reward and rollouts live), plane-transfer (AIRL against GAIL, both re-optimized on the
 shifted maze).
@@ -126,6 +126,22 @@ def main(argv: list[str] | None = None) -> int:
     g.learn.pauseButton.setChecked(True)
     pump(0.5)
     shoot(w, "learning")
+    g.runs.stop()
+    pump(until=lambda: not g.runs.running and not g.tasks.busy)
+    done(w)
+
+    # 3b. learning from samples: AIRL on the terrain layout (terrain features), live, paused mid-run
+    w = window()
+    g = w.gridworld
+    w.open_layout("terrain")
+    g.doc.edit("demonstrations", demos=Demos(builtin_demos("terrain").trajectories))
+    g.learn.select_algorithm("airl")
+    g.learn.featuresCombo.setCurrentIndex(g.learn.featuresCombo.findData("terrain"))
+    g.learn.run()
+    pump(until=lambda: g.runs.last_snapshot is not None and g.runs.last_snapshot.iteration >= 60, timeout=120)
+    g.learn.pauseButton.setChecked(True)
+    pump(0.5)
+    shoot(w, "grid-airl")
     g.runs.stop()
     pump(until=lambda: not g.runs.running and not g.tasks.busy)
     done(w)

@@ -12,9 +12,10 @@ AIRL's shaping h is a table over the states. Goals lead to an absorbing state (s
 episodes that end), and the per-cell reward exported is ``r(s) = g(s) - g(absorbing)`` (GCL: ``-c``; GAIL: the
 policy's expectation of ``-log(1 - D(s, a))``).
 
-The learner's visitation in a snapshot is that of the iteration's sampled batch (an estimate, not an exact
-expectation: it is what the agents did); the EVD is the exact one of the exported reward (scoring only, not used
-by the learner).
+The learner's visitation in a snapshot is sampled: ``n_envs`` agents of the current policy started as the
+demonstrations were (an estimate, not an exact expectation: what agents did), and the feature gap is that of this
+visitation against the demonstrations'; the EVD is the exact one of the exported reward (scoring only, not used by
+the learner).
 """
 
 from __future__ import annotations
@@ -131,6 +132,11 @@ class GridSampleIRL(IRLAlgorithm):
         expert = ExpertData(f(obs), f(acts), f(nxt), idx, problem.arrays.n)
         cls = get_sample_based(self.inner)
         self.algo = cls(self.env, expert, self._inner_config(cls.Config, T), self.seed)
+        # the views' learner: agents of the current policy from the demonstrations' own starts (the training
+        # agents start elsewhere too, so their visitation is not comparable with the expert's)
+        self.eval_env = GridVectorEnv(mdp, c.n_envs, start=self.start_distribution("demos"),
+                                      true_reward=problem.true_reward, horizon=T)
+        self._phi = problem.features.dense()
         eye = np.eye(mdp.n_states + 1, dtype=np.float32)
         self._states = torch.as_tensor(eye)
         self._expert_vis = self.expert_visitation(1.0)
@@ -167,11 +173,22 @@ class GridSampleIRL(IRLAlgorithm):
             v = self.algo._grid_transform(sign * net(self._states).double().numpy())
         return v[:-1] - v[-1]
 
-    def _learner_visitation(self) -> np.ndarray:
-        b = self.algo.history[-1]
-        s = np.concatenate([b.obs.argmax(-1), b.next_obs[-1:].argmax(-1)])  # (T + 1, N) states occupied
-        s = s[s < self.problem.mdp.n_states]
-        return np.bincount(s, minlength=self.problem.mdp.n_states) / b.obs.shape[1]
+    @torch.no_grad()
+    def _learner_rollouts(self) -> tuple[np.ndarray, float]:
+        """The current policy's visitation (per episode, every cell occupied) and mean true return, sampled from
+        ``n_envs`` agents started as the demonstrations were (seeded by the iteration: reproducible)."""
+        env, pol = self.eval_env, self.algo.ppo.policy
+        obs, _ = env.reset(seed=self.seed * 100_003 + self.iteration)
+        gen = torch.Generator().manual_seed(self.seed + self.iteration)
+        states, ret = [obs.argmax(-1)], np.zeros(env.num_envs)
+        for _ in range(env.horizon):
+            a = pol.sample(torch.as_tensor(obs), gen)[0].numpy()
+            obs, r, *_ = env.step(pol.env_action(a))
+            ret += r
+            states.append(obs.argmax(-1))
+        s = np.concatenate(states)
+        S = self.problem.mdp.n_states
+        return np.bincount(s[s < S], minlength=S) / env.num_envs, float(ret.mean())
 
     def _weights(self, reward: np.ndarray) -> np.ndarray | None:
         """Linear weights of the features that give exactly this reward (so a transfer to an edited layout
@@ -188,9 +205,12 @@ class GridSampleIRL(IRLAlgorithm):
         snap = self.algo.step()  # Cancelled and AlgorithmError pass through
         reward = self.state_reward()
         metrics = {k: float(v) for k, v in snap.metrics.items() if k != "seconds"}
-        return {"reward": reward, "expert_visitation": self._expert_vis,
-                "learner_visitation": self._learner_visitation(), "policy": self.policy_table(),
-                "metrics": metrics, "weights": self._weights(reward)}
+        vis, ret = self._learner_rollouts()
+        gap = self._phi.T @ (vis - self._expert_vis)  # feature matching: 0 when the learner does as the expert
+        metrics.update(true_return=ret, loss=metrics.get("nll", metrics.get("disc_loss", float("nan"))),
+                       feature_gap_inf=float(np.abs(gap).max()), feature_gap_l2=float(np.linalg.norm(gap)))
+        return {"reward": reward, "expert_visitation": self._expert_vis, "learner_visitation": vis,
+                "policy": self.policy_table(), "metrics": metrics, "weights": self._weights(reward)}
 
 
 class GridAIRL(GridSampleIRL):
