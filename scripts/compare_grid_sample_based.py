@@ -7,8 +7,9 @@ own demonstrations (``assets/demos``), ``--features terrain`` (terrain classes a
 terrain, "floor" and "goal", which express their true reward exactly and mean the same on a changed layout), every
 algorithm at its defaults (``irl-studio learn L --demos builtin --algo A``), one seed per run. Scored by Levine et
 al.'s normalized EVD (discounted, infinite horizon; 0: optimal, 1: the uniformly random policy), exact, on the
-layout learned on and on a **changed layout**: the floor cell the demonstrations visit most (not a start or goal)
-becomes a wall, where the goal stays reachable, and the learned per-cell reward is planned on it unchanged.
+layout learned on and on a **changed layout**: one cell the demonstrations pass through becomes a wall (of those
+that leave the goal reachable, the one that costs the true optimal policy most: a doorway or corridor, a detour),
+and the learned per-cell reward is planned on it unchanged.
 
     nice -n 10 python scripts/compare_grid_sample_based.py [--seeds 0,1] [--layouts four-rooms,terrain] [--no-write]
 
@@ -44,20 +45,26 @@ SEES = {"maxent": "dynamics", "mce": "dynamics", "airl": "samples", "gcl": "samp
 
 
 def changed_layout(layout, demos):
-    """The layout with the demonstrations' most visited free cell walled off (the goal still reachable)."""
+    """The layout with one cell the demonstrations pass through walled off: of those whose loss keeps the goal
+    reachable, the one that costs the true optimal policy most (a doorway or a corridor: a detour, not a nudge)."""
     mdp = build_mdp(layout)
     vis = empirical_visitation(to_arrays(mdp, demos, mdp.horizon), mdp.n_states)
-    for s in np.argsort(-vis):
+    best, best_v = (None, None), np.inf
+    for s in np.flatnonzero(vis > 0):
         r, c = mdp.cells[s]
-        if layout.grid[r, c] not in (".", *"abcdefghij") or vis[s] <= 0:
+        if layout.grid[r, c] not in (".", *"abcdefghij"):
             continue
         new = layout.copy()
         new.grid[r, c] = "#"
         if new.true_reward is not None:
             new.true_reward[r, c] = np.nan
-        if goal_reachable(new):
-            return new, (int(r), int(c))
-    return None, None
+        if not goal_reachable(new):
+            continue
+        m2 = build_mdp(new)
+        v = Scorer(m2, m2.state_values(np.asarray(new.true_reward, dtype=np.float64))).infinite_optimal
+        if v < best_v:
+            best, best_v = (new, (int(r), int(c))), v
+    return best
 
 
 def evd_on(layout, reward_grid) -> float:
@@ -128,8 +135,8 @@ SECTION = """## GCL, GAIL and AIRL on gridworlds from samples (`python scripts/c
 The sample-based algorithms learn from sampled transitions only (`irl_studio/algorithms/grid_sample.py`: a
 categorical policy trained by PPO, the reward linear in the features, an absorbing state after goals); MaxEnt and MCE
 see the transition model. EVD is Levine et al.'s normalized, discounted, infinite-horizon one (0 optimal, 1 random),
-on the layout learned on and after a wall is added on the demonstrations' most visited cell, the learned reward
-planned on unchanged.
+on the layout learned on and after a wall is added on the demonstrations' path (where it forces the longest detour),
+the learned reward planned on unchanged.
 """
 
 if __name__ == "__main__":
