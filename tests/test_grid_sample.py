@@ -171,3 +171,29 @@ def test_same_seed_same_reward_and_a_stop_leaves_the_state_as_it_was():
     with pytest.raises(Cancelled):
         a3.step()
     np.testing.assert_array_equal(a3.state_reward(), before)
+
+
+def test_grid_env_passes_the_env_checker_and_the_wrapper_pays_the_learned_cell_reward(tmp_path):
+    import gymnasium
+    from gymnasium.utils.env_checker import check_env
+
+    from irl_studio.continuous.gridenv import CellReward, GridEnv
+    from irl_studio.continuous.wrapper import LearnedRewardWrapper
+
+    lay = corridor(slip=0.0)
+    env = GridEnv(lay)
+    check_env(env, skip_render_check=True)
+    learned = np.where(lay.grid == "#", np.nan, np.arange(18.0).reshape(3, 6))
+    np.save(tmp_path / "r.npy", learned)
+    wrapped = LearnedRewardWrapper(GridEnv(lay), CellReward(lay, tmp_path / "r.npy"))
+    check_env(wrapped, skip_render_check=True)
+    obs, info = wrapped.reset(seed=0)
+    assert info["cell"] == (1, 1)
+    right = env.mdp.action_index("right")
+    total, true_total = 0.0, 0.0
+    for _ in range(3):
+        obs, r, term, trunc, info = wrapped.step(right)
+        assert r == learned[info["cell"]]
+        total, true_total = total + r, true_total + info["true_reward"]
+    assert term and info["cell"] == (1, 4) and total == 8 + 9 + 10 and true_total == -1 - 1 + 5
+    assert gymnasium.make("irl_studio/Grid-v0", layout="four-rooms").observation_space.shape[0] > 0

@@ -23,8 +23,10 @@ indicator) tells the algorithms what their reward net may depend on.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import gymnasium
 import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
@@ -155,3 +157,89 @@ def grid_expert_arrays(arrays: DemoArrays, horizon: int, n_states: int, n_action
         acts.append(eye_a[a])
         idx.append(np.full(len(a), i))
     return np.concatenate(obs), np.concatenate(acts), np.concatenate(nxt), np.concatenate(idx)
+
+
+class GridEnv(gymnasium.Env):
+    """One agent on a gridworld layout, for training one's own agent (e.g. Stable-Baselines3) on a learned reward
+    through :class:`~irl_studio.continuous.wrapper.LearnedRewardWrapper` and :class:`CellReward`.
+
+    Observation: the one-hot state (floor cells in row-major order); action: ``Discrete(A)`` (the layout's actions);
+    the slip model of the layout. Reward: the true reward of the cell *entered* (the start cell's own is a constant of
+    every policy); reaching a goal terminates, the layout's horizon truncates. Registered as ``irl_studio/Grid-v0``
+    (``gymnasium.make("irl_studio/Grid-v0", layout="four-rooms")``: a built-in name, a layout file or a Layout)."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, layout: Any = "four-rooms", render_mode: str | None = None) -> None:
+        from irl_studio.core.mdp import build_mdp
+
+        self.layout = _resolve_layout(layout)
+        self.mdp = build_mdp(self.layout)
+        self.render_mode = render_mode
+        S, A = self.mdp.n_states, self.mdp.n_actions
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(S,), dtype=np.float32)
+        self.action_space = spaces.Discrete(A)
+        tr = self.layout.true_reward
+        self.true_reward = np.zeros(S) if tr is None else np.nan_to_num(self.mdp.state_values(np.asarray(tr, float)))
+        self._cmix = np.cumsum(self.mdp.mix, axis=1)
+        self._s, self._t = 0, 0
+
+    def _obs(self) -> np.ndarray:
+        o = np.zeros(self.mdp.n_states, dtype=np.float32)
+        o[self._s] = 1.0
+        return o
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self._s = int(self.np_random.choice(self.mdp.n_states, p=self.mdp.start))
+        self._t = 0
+        return self._obs(), {"cell": tuple(int(x) for x in self.mdp.cells[self._s])}
+
+    def step(self, action):
+        a = int(action)
+        if not 0 <= a < self.mdp.n_actions:
+            raise ValueError(f"actions are 0 .. {self.mdp.n_actions - 1}, not {action}")
+        b = min(int((self.np_random.random() > self._cmix[a]).sum()), self._cmix.shape[1] - 1)
+        self._s = int(self.mdp.dest[b, self._s])
+        self._t += 1
+        terminated = bool(self.mdp.terminal[self._s])
+        truncated = not terminated and self._t >= self.mdp.horizon
+        return (self._obs(), float(self.true_reward[self._s]), terminated, truncated,
+                {"cell": tuple(int(x) for x in self.mdp.cells[self._s])})
+
+
+class CellReward:
+    """A per-cell learned reward (``irl-studio learn LAYOUT ... --out r.npy``, or a (rows, cols) array; NaN on walls)
+    as the reward callable of :class:`~irl_studio.continuous.wrapper.LearnedRewardWrapper` on a :class:`GridEnv`:
+    the reward of the cell entered."""
+
+    def __init__(self, layout: Any, reward: Any) -> None:
+        from irl_studio.core.mdp import build_mdp
+        from irl_studio.core.rewardio import load_reward
+
+        lay = _resolve_layout(layout)
+        mdp = build_mdp(lay)
+        grid = load_reward(reward, lay.shape) if isinstance(reward, (str, Path)) else np.asarray(reward, float)
+        vals = mdp.state_values(np.asarray(grid, dtype=np.float64))
+        if not np.all(np.isfinite(vals)):
+            raise ValueError("the learned reward has no value on some floor cell of this layout")
+        self.values = vals
+
+    def __call__(self, obs, action, next_obs) -> float:
+        return float(self.values[int(np.argmax(next_obs))])
+
+
+def _resolve_layout(layout: Any):
+    from irl_studio.core.builtin import builtin_layout, builtin_names
+    from irl_studio.core.layout import Layout, load_layout
+
+    if isinstance(layout, Layout):
+        return layout.copy()
+    if isinstance(layout, (str, Path)) and str(layout) in builtin_names():
+        return builtin_layout(str(layout))
+    return load_layout(layout)
+
+
+GRID_ENV_ID = "irl_studio/Grid-v0"
+if GRID_ENV_ID not in gymnasium.registry:
+    gymnasium.register(id=GRID_ENV_ID, entry_point=GridEnv)
