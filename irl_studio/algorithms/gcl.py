@@ -39,7 +39,7 @@ from irl_studio.algorithms.airl import _disc_metrics
 from irl_studio.algorithms.base import knob
 from irl_studio.algorithms.sample_based import SampleBasedIRL, SampleConfig
 from irl_studio.continuous.nets import ScalarNet
-from irl_studio.continuous.ppo import Batch
+from irl_studio.continuous.ppo import Batch, first_episode_mask
 from irl_studio.core.steppable import check_cancel
 
 
@@ -55,6 +55,11 @@ class GCLConfig(SampleConfig):
                              max=1e6)
     monotonic: float = knob(0.0, "weight of the monotonic regularizer on demonstration costs", min=0.0, max=1e6)
     weight_decay: float = knob(1e-4, "L2 weight decay of the cost", min=0.0, max=1.0)
+
+
+def _mask(batch: Batch) -> torch.Tensor:
+    """(T, N) 1.0 at the steps of each rollout's first episode (all of them on a fixed horizon)."""
+    return torch.as_tensor(first_episode_mask(batch), dtype=torch.float32)
 
 
 def mixture_log_density(logp: torch.Tensor) -> torch.Tensor:
@@ -133,9 +138,10 @@ class GCL(SampleBasedIRL):
 
     # --- the mixture -------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def _traj_logp(self, pol, obs: torch.Tensor, acts: torch.Tensor) -> np.ndarray:
-        """sum_t log pi(a_t|s_t) per trajectory of stacked rollouts obs (T, n, d), acts (T, n, a)."""
-        return pol.log_prob(obs, acts).sum(0).double().numpy()
+    def _traj_logp(self, pol, obs: torch.Tensor, acts: torch.Tensor, mask: torch.Tensor) -> np.ndarray:
+        """sum_t log pi(a_t|s_t) per trajectory of stacked rollouts obs (T, n, d), acts (T, n, a), over the steps of
+        ``mask`` (T, n) (each column's first episode: never autoreset filler, nor the start of a next episode)."""
+        return (pol.log_prob(obs, acts) * mask).sum(0).double().numpy()
 
     def _demo_logp(self, pol) -> np.ndarray:
         with torch.no_grad():
@@ -148,15 +154,17 @@ class GCL(SampleBasedIRL):
             p.requires_grad_(False)
         new_obs = torch.as_tensor(batch.obs)
         new_acts = torch.as_tensor(batch.acts)
+        new_mask = _mask(batch)
         # new rollouts under every past component, then the current one (their own sampling density, exact)
-        cols = [self._traj_logp(q, new_obs, new_acts) for q in self.policies]
-        cols.append(batch.logp.astype(np.float64).sum(0))
+        cols = [self._traj_logp(q, new_obs, new_acts, new_mask) for q in self.policies]
+        cols.append((batch.logp.astype(np.float64) * new_mask.double().numpy()).sum(0))
         new_rows = np.stack(cols, axis=1)
         # every stored rollout and demonstration under the new component
         if self.history:
             old_obs = torch.as_tensor(np.concatenate([b.obs for b in self.history], axis=1))
             old_acts = torch.as_tensor(np.concatenate([b.acts for b in self.history], axis=1))
-            old_col = self._traj_logp(pol, old_obs, old_acts)
+            old_mask = torch.cat([_mask(b) for b in self.history], dim=1)
+            old_col = self._traj_logp(pol, old_obs, old_acts, old_mask)
         else:
             old_col = np.zeros(0)
         self.lp_samples = np.concatenate([self.lp_samples, old_col[:, None]], axis=1)
@@ -169,6 +177,7 @@ class GCL(SampleBasedIRL):
         c = self.config
         self._add_component(batch)
         obs_all = torch.as_tensor(np.concatenate([b.obs for b in [*self.history, batch]], axis=1))  # (T, M, d)
+        mask_all = torch.cat([_mask(b) for b in [*self.history, batch]], dim=1)  # (T, M): C sums these steps
         M = obs_all.shape[1]
         n_d = len(self._demo_obs)
         lq_s = mixture_log_density(torch.as_tensor(self.lp_samples))
@@ -177,7 +186,7 @@ class GCL(SampleBasedIRL):
             check_cancel(self.cancel_check)
             js = torch.as_tensor(self.rng.integers(0, M, min(c.sample_batch, M)))
             jd = self.rng.integers(0, n_d, min(c.demo_batch, n_d))
-            s_cost_t = self.c(obs_all[:, js])  # (T, b)
+            s_cost_t = self.c(obs_all[:, js]) * mask_all[:, js]  # (T, b)
             d_costs = [self.c(self._demo_obs[i]) for i in jd]
             d_cost = torch.stack([x.sum() for x in d_costs])
             # background = samples + the demonstrations of the minibatch, their log q under the same mixture
@@ -196,7 +205,7 @@ class GCL(SampleBasedIRL):
             self.opt.step()
         with torch.no_grad():
             d_all = torch.stack([self.c(o).sum() for o in self._demo_obs])
-            s_all = self.c(obs_all).sum(0)
+            s_all = (self.c(obs_all) * mask_all).sum(0)
             log_z = importance_log_z(-torch.cat([s_all, d_all]), torch.cat([lq_s, lq_d]))
             nll = float(d_all.mean() + log_z)
             # a classifier view, for the same curves as AIRL/GAIL: per-trajectory logit -C - log q (demo vs sample)
