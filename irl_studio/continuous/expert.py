@@ -9,7 +9,8 @@ alone and loads the weights into it; nothing in the file is executed.
 
 **Training** (:func:`train_expert`): PPO on the environment's reward, ``iterations`` batches of ``n_envs`` whole
 episodes (the horizon), GAE with the task's discount; the mean return of the deterministic policy is measured
-at the end (:func:`evaluate_policy`).
+at the end (:func:`evaluate_policy`). MountainCar's goal is found by exploring starts (the first 60 % of the
+batches start anywhere on the hill, :data:`EXPLORING_STARTS`), never by changing the reward.
 
 **Demonstrations** (:func:`record_demos`): ``n`` episodes of the expert's deterministic action squash(mu(s)) (or
 samples, ``stochastic=True``) on the raw environment (no absorbing state: a terminated episode is stored as it
@@ -178,6 +179,10 @@ def expert_settings(env_id: str) -> tuple[PPOSettings, int, int]:
                        hidden=(64, 64)), 250, 16
 
 
+# reset options of the first 60 % of training (the true reward throughout; the evaluation uses the env's own starts)
+EXPLORING_STARTS: dict[str, dict[str, float]] = {"MountainCarContinuous-v0": {"low": -1.2, "high": 0.5}}
+
+
 def train_expert(spec: str, seed: int = 0, iterations: int | None = None, n_envs: int | None = None,
                  settings: PPOSettings | None = None, callback: Callable[[int, float], None] | None = None) -> PPO:
     """PPO on the environment's true reward (absorbing termination, whole episodes per batch)."""
@@ -186,8 +191,13 @@ def train_expert(spec: str, seed: int = 0, iterations: int | None = None, n_envs
     task = make_gym_task(spec, n_envs or ne0, termination="absorb")
     with torch.random.fork_rng(devices=[]):
         ppo = PPO(task, settings or s0, seed=seed)
-    for i in range(iterations or it0):
-        batch = ppo.collect(task.horizon)
+    n_it = iterations or it0
+    starts = EXPLORING_STARTS.get(env_id)
+    for i in range(n_it):
+        # exploring starts (MountainCar: a car started anywhere on the hill finds the goal, which a car started in
+        # the valley with undirected noise does not), then the env's own start distribution
+        opts = starts if starts is not None and i < int(0.6 * n_it) else None
+        batch = ppo.collect(task.horizon, options=opts)
         ppo.update(batch, batch.true_rew)
         if callback is not None:
             callback(i + 1, float(batch.true_rew.sum(0).mean()))
