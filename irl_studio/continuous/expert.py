@@ -133,6 +133,9 @@ def shipped_expert_path(env_id: str) -> Path | None:
 def expert_for(spec: str, path: str | Path | None = None):
     """(policy, metadata): the given expert file (checked against the env's spaces) or the shipped one."""
     env_id = parse_gym_id(spec)
+    env = make_gym_env(spec, termination="none")  # unsupported spaces are refused first
+    od, ad = env.observation_space.shape[0], env.action_space.shape[0]
+    env.close()
     if path is None:
         path = shipped_expert_path(env_id)
         if path is None:
@@ -141,9 +144,6 @@ def expert_for(spec: str, path: str | Path | None = None):
     pol, meta = load_expert(path)
     if meta.get("env") not in (None, PREFIX + env_id):
         raise ExpertError(f"{path}: an expert of {meta.get('env')}, not of {PREFIX}{env_id}")
-    env = make_gym_env(spec, termination="none")
-    od, ad = env.observation_space.shape[0], env.action_space.shape[0]
-    env.close()
     if len(pol.scaler.c) != od or len(pol.ac) != ad:
         raise ExpertError(f"{path}: the policy's observation / action sizes do not fit {PREFIX}{env_id}")
     return pol, meta

@@ -52,13 +52,15 @@ class GymEnvError(IRLStudioError):
 
 @dataclass(frozen=True)
 class StateSlice:
-    """A 2D slice of the state for the reward views: axis ``names`` / ``labels`` and ``ranges``, and ``to_obs``
-    mapping the points (x, y) of the slice to observations (n, obs_dim)."""
+    """A 2D slice of the state for the reward views: axis ``names`` / ``labels`` and ``ranges``, ``to_obs``
+    mapping the points (x, y) of the slice to observations (n, obs_dim), and ``from_obs`` back (None: the slice
+    is not the whole state, an observation has no place on it)."""
 
     names: tuple[str, str]
     labels: tuple[str, str]
     ranges: tuple[tuple[float, float], tuple[float, float]]
     to_obs: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    from_obs: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def _pendulum_obs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -66,15 +68,24 @@ def _pendulum_obs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.stack([np.cos(x), np.sin(x), y], axis=1)
 
 
+def _pendulum_state(obs: np.ndarray) -> np.ndarray:
+    """obs (n, 3) -> (theta, theta dot) (n, 2), theta = atan2(sin, cos) in [-pi, pi]."""
+    return np.stack([np.arctan2(obs[:, 1], obs[:, 0]), obs[:, 2]], axis=1)
+
+
 def _identity2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.stack([x, y], axis=1)
 
 
+def _first2(obs: np.ndarray) -> np.ndarray:
+    return np.asarray(obs)[:, :2]
+
+
 KNOWN_SLICES: dict[str, StateSlice] = {
     "Pendulum-v1": StateSlice(("theta", "theta_dot"), ("angle θ (rad, 0 = upright)", "angular velocity θ̇ (rad/s)"),
-                              ((-np.pi, np.pi), (-8.0, 8.0)), _pendulum_obs),
+                              ((-np.pi, np.pi), (-8.0, 8.0)), _pendulum_obs, _pendulum_state),
     "MountainCarContinuous-v0": StateSlice(("position", "velocity"), ("position x", "velocity ẋ"),
-                                           ((-1.2, 0.6), (-0.07, 0.07)), _identity2),
+                                           ((-1.2, 0.6), (-0.07, 0.07)), _identity2, _first2),
 }
 
 
@@ -196,6 +207,13 @@ class GymTask(VectorWrapper):
 DISCOUNTS = {"Pendulum-v1": 0.9, "MountainCarContinuous-v0": 0.99}
 
 
+def _make(env_id: str, **kw) -> gymnasium.Env:
+    try:
+        return gymnasium.make(env_id, **kw)
+    except (gymnasium.error.Error, ImportError, TypeError, ValueError) as exc:
+        raise GymEnvError(f"{PREFIX}{env_id}: cannot be made ({str(exc).splitlines()[0][:200]})") from None
+
+
 def env_horizon(env_id: str, horizon: int | None = None) -> int:
     if horizon is not None:
         if not 1 <= int(horizon) <= MAX_HORIZON:
@@ -212,7 +230,7 @@ def make_gym_env(spec: str, horizon: int | None = None, termination: str = "abso
     termination treatment as :func:`make_gym_task`. ``termination="none"``: the raw env at the horizon."""
     env_id = parse_gym_id(spec)
     h = env_horizon(env_id, horizon)
-    env = gymnasium.make(env_id, max_episode_steps=h)
+    env = _make(env_id, max_episode_steps=h)
     check_spaces(env_id, env.observation_space, env.action_space)
     return AbsorbAfterTermination(env, h) if termination == "absorb" else env
 
@@ -225,7 +243,7 @@ def make_gym_task(spec: str, num_envs: int = 16, horizon: int | None = None, ter
     env_id = parse_gym_id(spec)
     h = env_horizon(env_id, horizon)
     gspec = gymnasium.spec(env_id)
-    probe = gymnasium.make(env_id)  # check the spaces before building num_envs copies
+    probe = _make(env_id)  # check the spaces before building num_envs copies
     try:
         check_spaces(env_id, probe.observation_space, probe.action_space)
     finally:
