@@ -246,3 +246,39 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, pendulum_demos):
         assert code == 2, (name, err)
         assert len(err.strip().splitlines()) == 1 and words in err and "Traceback" not in err, (name, err)
         assert not o.exists(), name
+
+
+def test_imitation_reader_on_damaged_files(tmp_path, pendulum_demos):
+    """Mutated arrays and damaged bytes: the reader returns demonstrations or raises an IRLStudioError."""
+    from irl_studio import IRLStudioError
+    from irl_studio.continuous.imitation_io import imitation_arrays
+
+    good = imitation_arrays(PlaneDemos(pendulum_demos.trajectories[:2], {"env": "gym:Pendulum-v1"}))
+    nasty = [np.array([np.nan]), np.zeros((0,)), np.array(["x"]), np.full((3, 3, 3), 1e308), np.array([-1, 5]),
+             np.array(True), np.arange(100, dtype=np.int8), np.array([{}], dtype=object)]
+    raw = (tmp_path / "g.npz")
+    np.savez(raw, **good)
+    good_bytes = raw.read_bytes()
+    rng = np.random.default_rng(0)
+    for i in range(300):
+        p = tmp_path / f"m{i}.npz"
+        if i % 2:
+            arrays = dict(good)
+            for _ in range(rng.integers(1, 3)):
+                k = list(arrays)[rng.integers(len(arrays))]
+                if rng.random() < 0.2:
+                    del arrays[k]
+                else:
+                    arrays[k] = nasty[rng.integers(len(nasty))]
+            np.savez(p, **arrays)
+        else:
+            b = bytearray(good_bytes)
+            for _ in range(rng.integers(1, 6)):
+                b[rng.integers(len(b))] = rng.integers(256)
+            p.write_bytes(bytes(b[: rng.integers(len(b) // 2, len(b) + 1)]))
+        try:
+            d = load_imitation_npz(p)
+        except IRLStudioError as exc:
+            assert str(exc)
+        else:
+            assert all(len(t.obs) == len(t.acts) + 1 for t in d.trajectories)

@@ -24,6 +24,10 @@ entropy RL under the current cost: each update brings the sampler closer to p(ta
 regularizers (Finn et al. Sec. 4.3): ``smoothness`` (local constant rate, sum_t ((c_{t+1} - c_t) - (c_t -
 c_{t-1}))^2 on samples) and ``monotonic`` (demonstrations approach the goal: sum_t max(0, c_t - c_{t-1} - 1)^2).
 The learned reward is -c.
+
+A rollout column of a batch is one trajectory: C(tau) and log q(tau) sum the steps of its *first episode* only
+(:func:`~irl_studio.continuous.ppo.first_episode_mask`), never Gymnasium's autoreset filler nor the start of a next
+episode (with ``termination="end"``); on a fixed horizon that is every step.
 """
 
 from __future__ import annotations

@@ -105,6 +105,8 @@ def load_imitation_npz(path: str | Path) -> PlaneDemos:
         raise DemoError(f"{w}: {n} trajectories; 1 to {MAX_TRAJECTORIES} are read")
     if indices.dtype.kind not in "iu" or len(indices) != n - 1:
         raise DemoError(f"{w}: 'indices' must hold n - 1 = {n - 1} integer split points")
+    if obs.ndim == 0 or acts.ndim == 0:
+        raise DemoError(f"{w}: 'obs' and 'acts' must be arrays with one row per step")
     acts = acts.reshape(len(acts), -1) if acts.ndim != 2 else acts
     obs = obs.reshape(len(obs), -1) if obs.ndim != 2 else obs
     bounds = np.concatenate([[0], indices, [len(acts)]])
@@ -113,8 +115,8 @@ def load_imitation_npz(path: str | Path) -> PlaneDemos:
     if len(obs) != len(acts) + n:
         raise DemoError(f"{w}: {len(obs)} observations for {len(acts)} actions in {n} trajectories "
                         f"(need one more observation per trajectory)")
-    if rews is not None and len(rews) != len(acts):
-        raise DemoError(f"{w}: 'rews' has {len(rews)} entries for {len(acts)} actions")
+    if rews is not None and (len(rews) != len(acts) or not np.all(np.isfinite(rews))):
+        raise DemoError(f"{w}: 'rews' must hold {len(acts)} finite numbers, one per action")
     if terminated is not None and len(terminated) != n:
         raise DemoError(f"{w}: 'terminated' has {len(terminated)} entries for {n} trajectories")
     for name, a in (("obs", obs), ("acts", acts)):
