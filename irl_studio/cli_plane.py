@@ -6,7 +6,7 @@
     irl-studio transfer REWARD.(json|npz|safetensors) --to PLANE [--method plan|rl] [--seed S]
 
 PLANE is a plane file, a built-in plane name (``point-maze-left``, ``point-maze-right``) or ``gym:ID`` (a Gymnasium
-environment: not yet supported here, exit 2). ``learn`` and ``demos`` come here from :mod:`irl_studio.cli` when
+environment: handled by :mod:`irl_studio.cli_gym`). ``learn`` and ``demos`` come here from :mod:`irl_studio.cli` when
 their first argument is a plane (:func:`is_plane_spec`). Exit status 0 on success, 2 on bad input (one line on
 stderr), 1 when a run fails.
 """
@@ -54,7 +54,8 @@ def _plane(spec: str):
     from irl_studio.continuous.plane import resolve_plane
 
     if spec.startswith("gym:"):
-        raise PlaneUsageError(f"{spec}: Gymnasium environments are not yet supported (planes only in this version)")
+        raise PlaneUsageError(f"{spec}: transfer re-optimizes on a plane; on a Gymnasium environment train an agent "
+                              f"on the learned reward with irl_studio.continuous.wrapper.LearnedRewardWrapper")
     return resolve_plane(spec)
 
 
@@ -84,6 +85,10 @@ def _check_out(flag: str, path: Path | None, suffixes: tuple[str, ...]) -> None:
 
 
 def cmd_learn(argv: Sequence[str]) -> int:
+    if argv and argv[0].startswith("gym:"):
+        from irl_studio import cli_gym
+
+        return cli_gym.cmd_learn(argv)
     from irl_studio.algorithms.base import AlgorithmError, config_from_mapping
     from irl_studio.algorithms.sample_based import config_dict
     from irl_studio.cli import EXIT_RUN_FAILED, _algo_flags, _Parser
@@ -172,6 +177,10 @@ def cmd_learn(argv: Sequence[str]) -> int:
 
 
 def cmd_demos(argv: Sequence[str]) -> int:
+    if argv and argv[0].startswith("gym:"):
+        from irl_studio import cli_gym
+
+        return cli_gym.cmd_demos(argv)
     from irl_studio.continuous.demos import expert_demos, save_plane_demos
 
     p = _parser("irl-studio demos", "Expert demonstrations on a plane: the exact planner of the true reward.")

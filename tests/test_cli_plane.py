@@ -75,7 +75,8 @@ def test_bad_input_exits_2_with_one_line(files, capsys, tmp_path):
     o = tmp_path / "o.json"
     d = files / "demos.json"
     cases = {
-        "gym not yet": (["learn", "gym:Pendulum-v1", "--demos", d, "--algo", "airl", "--out", o], "not yet supported"),
+        "plane demos on a gym env": (["learn", "gym:Pendulum-v1", "--demos", d, "--algo", "airl", "--out", o],
+                                     "gym:Pendulum-v1 has 3"),
         "tabular algo on a plane": (["learn", "point-maze-left", "--demos", d, "--algo", "maxent", "--out", o],
                                     "maxent"),
         "bad plane": (["learn", bad_plane, "--demos", d, "--algo", "airl", "--out", o], "bounds"),

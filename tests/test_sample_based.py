@@ -114,8 +114,8 @@ def test_gcl_mixture_holds_every_past_policy():
         algo.step()
     assert len(algo.policies) == 4  # the demonstrations' density + 3 policies
     assert algo.lp_samples.shape == (3 * 4, 4) and algo.lp_demos.shape == (3, 4)
-    obs = torch.as_tensor(np.concatenate([o for o, _ in algo.pool], axis=1))
-    acts = torch.as_tensor(np.concatenate([a for _, a in algo.pool], axis=1))
+    obs = torch.as_tensor(np.concatenate([o for o, _, _ in algo.pool], axis=1))
+    acts = torch.as_tensor(np.concatenate([a for _, a, _ in algo.pool], axis=1))
     for k, pol in enumerate(algo.policies):
         with torch.no_grad():
             expect = pol.log_prob(obs, acts).sum(0).double().numpy()
@@ -128,8 +128,8 @@ def test_gcl_window_keeps_the_demo_density_and_the_last_policies():
         algo.step()
     assert len(algo.policies) == 3 and len(algo.pool) == 2  # q_D + the last 2 policies, their rollouts
     assert algo.lp_samples.shape == (2 * 4, 3) and algo.lp_demos.shape == (3, 3)
-    obs = torch.as_tensor(np.concatenate([o for o, _ in algo.pool], axis=1))
-    acts = torch.as_tensor(np.concatenate([a for _, a in algo.pool], axis=1))
+    obs = torch.as_tensor(np.concatenate([o for o, _, _ in algo.pool], axis=1))
+    acts = torch.as_tensor(np.concatenate([a for _, a, _ in algo.pool], axis=1))
     for k, pol in enumerate(algo.policies):
         with torch.no_grad():
             expect = pol.log_prob(obs, acts).sum(0).double().numpy()

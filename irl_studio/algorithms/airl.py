@@ -98,7 +98,7 @@ class AIRL(SampleBasedIRL):
         c = self.config
         e = self.expert
         po, pa, po2, pte = self.policy_samples(c.buffer_batches)
-        ete = torch.zeros(len(e.obs), dtype=torch.bool)
+        ete = e.terminated if e.terminated is not None else torch.zeros(len(e.obs), dtype=torch.bool)
         pol = self.ppo.policy
         with torch.no_grad():  # log pi under the current policy (Eq. 3), fixed during the discriminator's steps
             lpe = pol.log_prob(e.obs, e.acts)

@@ -24,6 +24,10 @@ entropy RL under the current cost: each update brings the sampler closer to p(ta
 regularizers (Finn et al. Sec. 4.3): ``smoothness`` (local constant rate, sum_t ((c_{t+1} - c_t) - (c_t -
 c_{t-1}))^2 on samples) and ``monotonic`` (demonstrations approach the goal: sum_t max(0, c_t - c_{t-1} - 1)^2).
 The learned reward is -c.
+
+A rollout column of a batch is one trajectory: C(tau) and log q(tau) sum the steps of its *first episode* only
+(:func:`~irl_studio.continuous.ppo.first_episode_mask`), never Gymnasium's autoreset filler nor the start of a next
+episode (with ``termination="end"``); on a fixed horizon that is every step.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from irl_studio.algorithms.airl import _disc_metrics
 from irl_studio.algorithms.base import knob
 from irl_studio.algorithms.sample_based import SampleBasedIRL, SampleConfig
 from irl_studio.continuous.nets import ScalarNet
-from irl_studio.continuous.ppo import Batch
+from irl_studio.continuous.ppo import Batch, first_episode_mask
 from irl_studio.core.steppable import check_cancel
 
 
@@ -58,6 +62,11 @@ class GCLConfig(SampleConfig):
     sample_window: int = knob(0, "background samples and mixture components: the last N policies only (0: all "
                                  "past policies, Finn et al.; N bounds the memory and time of long runs)", min=0,
                               max=100_000)
+
+
+def _mask(batch: Batch) -> torch.Tensor:
+    """(T, N) 1.0 at the steps of each rollout's first episode (all of them on a fixed horizon)."""
+    return torch.as_tensor(first_episode_mask(batch), dtype=torch.float32)
 
 
 def mixture_log_density(logp: torch.Tensor) -> torch.Tensor:
@@ -98,7 +107,7 @@ class GCL(SampleBasedIRL):
         self.policies: list[Any] = [self._fit_demo_density()]
         self.lp_samples = np.zeros((0, 1))  # (n_samples, K): log q_k(tau_j) of every stored rollout
         self.lp_demos = self._demo_logp(self.policies[0])[:, None]  # (n_demos, K)
-        self.pool: list[tuple[np.ndarray, np.ndarray]] = []  # (obs, acts) (T, N, .) of the rollouts in lp_samples
+        self.pool: list[tuple] = []  # (obs, acts, first-episode mask) (T, N, .) of the rollouts in lp_samples
         self._T = T
 
     def _fit_demo_density(self):
@@ -142,9 +151,10 @@ class GCL(SampleBasedIRL):
 
     # --- the mixture -------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def _traj_logp(self, pol, obs: torch.Tensor, acts: torch.Tensor) -> np.ndarray:
-        """sum_t log pi(a_t|s_t) per trajectory of stacked rollouts obs (T, n, d), acts (T, n, a)."""
-        return pol.log_prob(obs, acts).sum(0).double().numpy()
+    def _traj_logp(self, pol, obs: torch.Tensor, acts: torch.Tensor, mask: torch.Tensor) -> np.ndarray:
+        """sum_t log pi(a_t|s_t) per trajectory of stacked rollouts obs (T, n, d), acts (T, n, a), over the steps of
+        ``mask`` (T, n) (each column's first episode: never autoreset filler, nor the start of a next episode)."""
+        return (pol.log_prob(obs, acts) * mask).sum(0).double().numpy()
 
     def _demo_logp(self, pol) -> np.ndarray:
         with torch.no_grad():
@@ -161,22 +171,24 @@ class GCL(SampleBasedIRL):
             p.requires_grad_(False)
         new_obs = torch.as_tensor(batch.obs)
         new_acts = torch.as_tensor(batch.acts)
+        new_mask = _mask(batch)
         # new rollouts under every past component, then the current one (their own sampling density, exact)
-        cols = [self._traj_logp(q, new_obs, new_acts) for q in self.policies]
-        cols.append(batch.logp.astype(np.float64).sum(0))
+        cols = [self._traj_logp(q, new_obs, new_acts, new_mask) for q in self.policies]
+        cols.append((batch.logp.astype(np.float64) * new_mask.double().numpy()).sum(0))
         new_rows = np.stack(cols, axis=1)
         # every stored rollout and demonstration under the new component
         if self.pool:
-            old_obs = torch.as_tensor(np.concatenate([o for o, _ in self.pool], axis=1))
-            old_acts = torch.as_tensor(np.concatenate([a for _, a in self.pool], axis=1))
-            old_col = self._traj_logp(pol, old_obs, old_acts)
+            old_obs = torch.as_tensor(np.concatenate([o for o, _, _ in self.pool], axis=1))
+            old_acts = torch.as_tensor(np.concatenate([a for _, a, _ in self.pool], axis=1))
+            old_mask = torch.cat([m for _, _, m in self.pool], dim=1)
+            old_col = self._traj_logp(pol, old_obs, old_acts, old_mask)
         else:
             old_col = np.zeros(0)
         self.lp_samples = np.concatenate([self.lp_samples, old_col[:, None]], axis=1)
         self.lp_samples = np.concatenate([self.lp_samples, new_rows], axis=0)
         self.lp_demos = np.concatenate([self.lp_demos, self._demo_logp(pol)[:, None]], axis=1)
         self.policies.append(pol)
-        self.pool.append((batch.obs, batch.acts))
+        self.pool.append((batch.obs, batch.acts, new_mask))
         W = int(self.config.sample_window)
         if W > 0 and len(self.pool) > W:  # the window: q_D and the last W policies, their rollouts
             keep = np.r_[0, np.arange(len(self.policies) - W, len(self.policies))]
@@ -189,7 +201,8 @@ class GCL(SampleBasedIRL):
     def _update_reward(self, batch: Batch) -> dict[str, float]:
         c = self.config
         self._add_component(batch)
-        obs_all = torch.as_tensor(np.concatenate([o for o, _ in self.pool], axis=1))  # (T, M, d), batch included
+        obs_all = torch.as_tensor(np.concatenate([o for o, _, _ in self.pool], axis=1))  # (T, M, d), batch included
+        mask_all = torch.cat([m for _, _, m in self.pool], dim=1)  # (T, M): C sums these steps
         M = obs_all.shape[1]
         n_d = len(self._demo_obs)
         lq_s = mixture_log_density(torch.as_tensor(self.lp_samples))
@@ -198,7 +211,7 @@ class GCL(SampleBasedIRL):
             check_cancel(self.cancel_check)
             js = torch.as_tensor(self.rng.integers(0, M, min(c.sample_batch, M)))
             jd = self.rng.integers(0, n_d, min(c.demo_batch, n_d))
-            s_cost_t = self.c(obs_all[:, js])  # (T, b)
+            s_cost_t = self.c(obs_all[:, js]) * mask_all[:, js]  # (T, b)
             d_cost = self._per_demo(self.c(self.expert.obs))[torch.as_tensor(jd)]
             # background = samples + the demonstrations of the minibatch, their log q under the same mixture
             bg_cost = torch.cat([s_cost_t.sum(0), d_cost])
@@ -217,7 +230,7 @@ class GCL(SampleBasedIRL):
             self.opt.step()
         with torch.no_grad():
             d_all = self._per_demo(self.c(self.expert.obs))
-            s_all = self.c(obs_all).sum(0)
+            s_all = (self.c(obs_all) * mask_all).sum(0)
             log_z = importance_log_z(-torch.cat([s_all, d_all]), torch.cat([lq_s, lq_d]))
             nll = float(d_all.mean() + log_z)
             # a classifier view, for the same curves as AIRL/GAIL: per-trajectory logit -C - log q (demo vs sample)

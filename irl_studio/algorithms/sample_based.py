@@ -35,7 +35,7 @@ from irl_studio.continuous.demos import PlaneDemos, validate_demos
 from irl_studio.continuous.env import PlaneVectorEnv
 from irl_studio.continuous.nets import ScalarNet, net_grid, save_networks
 from irl_studio.continuous.plane import Plane, plane_to_dict
-from irl_studio.continuous.ppo import PPO, Batch, PPOSettings
+from irl_studio.continuous.ppo import PPO, Batch, PPOSettings, episode_returns, finite_bounds
 from irl_studio.continuous.rewardgrid import RewardGrid, grid_axes
 from irl_studio.core.steppable import Cancelled
 
@@ -103,13 +103,17 @@ class ExpertData:
     next_obs: torch.Tensor  # (E, obs_dim)
     traj: np.ndarray  # (E,) trajectory index of each transition
     n_traj: int
+    terminated: torch.Tensor | None = None  # (E,) s' is terminal (a terminated demonstration's last step)
 
 
-def expert_data(demos: PlaneDemos, horizon: int | None, pad: bool) -> ExpertData:
-    obs, acts, nxt, idx = [], [], [], []
+def expert_data(demos: PlaneDemos, horizon: int | None, pad: bool, pad_terminated: bool = False) -> ExpertData:
+    """Transitions of the demonstrations; ``pad``: every one shorter than the horizon continues at its last point
+    with zero actions; ``pad_terminated``: the terminated ones do (the absorbing state of a Gymnasium env)."""
+    obs, acts, nxt, idx, te = [], [], [], [], []
     for i, tr in enumerate(demos.trajectories):
         o, a = tr.obs, tr.acts
-        if pad and horizon is not None and len(a) < horizon:  # the demonstrator stays at the last point
+        padded = (pad or (pad_terminated and tr.terminated)) and horizon is not None and len(a) < horizon
+        if padded:  # the demonstrator stays at the last point
             k = horizon - len(a)
             o = np.concatenate([o, np.repeat(o[-1:], k, axis=0)])
             a = np.concatenate([a, np.zeros((k, a.shape[1]))])
@@ -117,10 +121,12 @@ def expert_data(demos: PlaneDemos, horizon: int | None, pad: bool) -> ExpertData
         acts.append(a)
         nxt.append(o[1:])
         idx.append(np.full(len(a), i))
+        te.append(np.arange(len(a)) == len(a) - 1 if tr.terminated and not padded else np.zeros(len(a), bool))
     if not obs or sum(len(a) for a in acts) == 0:
         raise AlgorithmError("the demonstrations have no step")
     f = lambda xs: torch.as_tensor(np.concatenate(xs), dtype=torch.float32)  # noqa: E731
-    return ExpertData(f(obs), f(acts), f(nxt), np.concatenate(idx), len(demos.trajectories))
+    return ExpertData(f(obs), f(acts), f(nxt), np.concatenate(idx), len(demos.trajectories),
+                      torch.as_tensor(np.concatenate(te)))
 
 
 class SampleBasedIRL:
@@ -154,8 +160,9 @@ class SampleBasedIRL:
             if len(demos) == 0:
                 raise AlgorithmError("no demonstrations: record or generate some first")
             pad = bool(c.pad_demos and self.plane is not None and self.plane.dynamics == "velocity")
-            self.expert = expert_data(demos, self.horizon, pad)
-        self.gamma = self.plane.discount if self.plane is not None else float(getattr(env, "discount", 0.99))
+            absorb = getattr(self.venv, "termination", None) == "absorb"  # a GymTask's terminal states absorb
+            self.expert = expert_data(demos, self.horizon, pad, pad_terminated=absorb)
+        self.gamma = self.plane.discount if self.plane is not None else float(getattr(self.venv, "discount", 0.99))
         settings = PPOSettings(lr=c.policy_lr, epochs=c.ppo_epochs, minibatches=c.ppo_minibatches, clip=c.ppo_clip,
                                gae_lambda=c.gae_lambda, discount=self.gamma, hidden=tuple(c.policy_hidden),
                                log_std_init=c.log_std_init)
@@ -267,8 +274,7 @@ class SampleBasedIRL:
         self.iteration += 1
         if self.iteration >= self.config.max_iterations:
             self.status = "max iterations"
-        ep = batch.true_rew.sum(axis=0)
-        metrics["true_return"] = float(ep.mean())
+        metrics["true_return"] = float(episode_returns(batch).mean())
         metrics["policy_reward"] = float(rewards[batch.valid].mean())
         metrics["env_steps"] = float(self.env_steps)
         if self.plane is not None:
@@ -377,8 +383,8 @@ class SampleBasedIRL:
 
     # --- shared pieces -----------------------------------------------------------------------------------------
     def new_net(self, with_action: bool, hidden: tuple, activation: str = "relu") -> ScalarNet:
-        sp = self.obs_space
-        return ScalarNet(sp.low, sp.high, self.act_dim if with_action else 0, tuple(hidden), activation)
+        lo, hi = finite_bounds(self.obs_space, self.expert.obs.numpy())
+        return ScalarNet(lo, hi, self.act_dim if with_action else 0, tuple(hidden), activation)
 
     def new_reward_net(self, with_action: bool, hidden: tuple, activation: str = "relu"):
         """The reward's net (AIRL's g, GCL's c, GAIL's d): of the environment's reward features phi(s) when it has

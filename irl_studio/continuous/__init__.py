@@ -13,5 +13,10 @@ What the continuous tab calls (every call is plain Python, safe in a worker thre
   ``PlaneSnapshot`` (reward grid over the plane, a few rollouts, metrics); ``reward_grid(n)``, ``save_networks``;
 * transfer: :mod:`.transfer` — ``plan_transfer(plane, reward) -> PlanResult`` (exact planner, 0.1-0.5 s),
   ``RLTransfer`` (a steppable fresh PPO policy), ``policy_on_plane(policy, plane)``;
-* files: :mod:`.rewardgrid` (``.json`` / ``.npz``), :mod:`.nets` (``.safetensors``).
+* files: :mod:`.rewardgrid` (``.json`` / ``.npz``), :mod:`.nets` (``.safetensors``);
+* Gymnasium environments: :mod:`.gym_envs` (``make_gym_task("gym:Pendulum-v1", n)``: the vector env, its horizon,
+  termination treatment and 2D state slice), :mod:`.expert` (trained experts, their files, recorded
+  demonstrations), :mod:`.imitation_io` (``imitation``'s ``.npz`` Trajectory layout), :mod:`.wrapper`
+  (``LearnedRewardWrapper``: an env whose reward is the learned one); the algorithms on them:
+  ``irl_studio.algorithms.gym_run.build_gym_algo`` and ``gym_reward_grid(algo, n)`` (the reward over the slice).
 """

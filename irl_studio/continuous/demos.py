@@ -40,12 +40,17 @@ class DemoError(IRLStudioError):
 class PlaneTrajectory:
     obs: np.ndarray  # (L + 1, obs_dim)
     acts: np.ndarray  # (L, act_dim)
+    terminated: bool = False  # the episode ended in a terminal state (not at a time limit): obs[-1] is terminal
+    rews: np.ndarray | None = None  # (L,) the true rewards, when known (a recorded expert)
 
     def __post_init__(self) -> None:
-        for name in ("obs", "acts"):
+        for name in ("obs", "acts", "rews"):
+            if getattr(self, name) is None:
+                continue
             a = np.array(getattr(self, name), dtype=np.float64, copy=True)
             a.setflags(write=False)
             object.__setattr__(self, name, a)
+        object.__setattr__(self, "terminated", bool(self.terminated))
 
     def __len__(self) -> int:
         return len(self.acts)
@@ -106,7 +111,16 @@ def demos_from_dict(data: Any, source: str | None = None) -> PlaneDemos:
                                 f"not {len(acts)}")
         else:
             acts = np.full((len(obs) - 1, 0), np.nan)  # filled in by validate_demos (velocity dynamics)
-        out.append(PlaneTrajectory(obs, acts))
+        terminated = tr.get("terminated", False)
+        if not isinstance(terminated, bool):
+            raise DemoError(f"{w}trajectory {i}: 'terminated' must be true or false")
+        rews = None
+        if tr.get("rews") is not None:
+            rews = _matrix([[x] for x in tr["rews"]] if isinstance(tr["rews"], list) else None,
+                           f"{w}trajectory {i}: 'rews'")[:, 0]
+            if len(rews) != len(obs) - 1 or not np.all(np.isfinite(rews)):
+                raise DemoError(f"{w}trajectory {i}: 'rews' must hold {len(obs) - 1} finite numbers")
+        out.append(PlaneTrajectory(obs, acts, terminated, rews))
     extra = {k: v for k, v in data.items() if k not in ("format", "version", "trajectories")}
     return PlaneDemos(out, extra)
 
@@ -114,7 +128,17 @@ def demos_from_dict(data: Any, source: str | None = None) -> PlaneDemos:
 def demos_to_dict(demos: PlaneDemos) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION,
             **{k: v for k, v in demos.extra.items() if k not in ("format", "version", "trajectories")},
-            "trajectories": [{"obs": tr.obs.tolist(), "acts": tr.acts.tolist()} for tr in demos.trajectories]}
+            "trajectories": [_traj_dict(tr) for tr in demos.trajectories]}
+
+
+def _traj_dict(tr: PlaneTrajectory) -> dict[str, Any]:
+    """A trajectory's JSON; ``terminated`` and ``rews`` only when set (plane files stay as they were)."""
+    d: dict[str, Any] = {"obs": tr.obs.tolist(), "acts": tr.acts.tolist()}
+    if tr.terminated:
+        d["terminated"] = True
+    if tr.rews is not None:
+        d["rews"] = tr.rews.tolist()
+    return d
 
 
 def load_plane_demos(path: str | Path, plane: Plane | None = None) -> PlaneDemos:
@@ -170,7 +194,7 @@ def validate_demos(plane: Plane, demos: PlaneDemos, source: str | None = None) -
             why = check_step(plane, obs[t, :2], obs[t + 1, :2])
             if why:
                 raise DemoError(f"{w}trajectory {i}, step {t}: {why}")
-        out.append(PlaneTrajectory(obs, np.clip(acts, -1.0, 1.0)))
+        out.append(PlaneTrajectory(obs, np.clip(acts, -1.0, 1.0), tr.terminated, tr.rews))
     return PlaneDemos(out, dict(demos.extra))
 
 

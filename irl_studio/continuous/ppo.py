@@ -221,3 +221,40 @@ class PPO:
         self.env_steps = st["env_steps"]
         if st.get("env_rng") is not None and self._env_rng() is not None:
             self._env_rng().bit_generator.state = st["env_rng"]
+
+
+def episode_returns(batch: Batch) -> np.ndarray:
+    """The true (undiscounted) return of every episode that ends in the batch (valid steps only); the partial sums
+    of the agents when none ends (a batch shorter than an episode). On a fixed horizon: the column sums."""
+    T, N = batch.valid.shape
+    acc = np.zeros(N)
+    out: list[np.ndarray] = []
+    for t in range(T):
+        acc += np.where(batch.valid[t], batch.true_rew[t], 0.0)
+        end = (batch.terminated[t] | batch.truncated[t]) & batch.valid[t]
+        out.append(acc[end].copy())
+        acc[end] = 0.0
+    done = np.concatenate(out)
+    return done if len(done) else acc
+
+
+def first_episode_mask(batch: Batch) -> np.ndarray:
+    """(T, N) True at the valid steps of each agent's first episode in the batch (GCL's trajectory per column)."""
+    ended = np.logical_or(batch.terminated, batch.truncated) & batch.valid
+    before = np.concatenate([np.zeros((1, ended.shape[1]), bool), np.cumsum(ended, axis=0)[:-1] > 0])
+    return batch.valid & ~before
+
+
+def finite_bounds(space, data: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The observation box's bounds, the infinite (or huge) ones replaced by the range of ``data`` (n, d) widened by
+    half its width (or +-1 without data): a reward net scales every input to about [-1, 1]."""
+    lo, hi = np.asarray(space.low, np.float64).copy(), np.asarray(space.high, np.float64).copy()
+    bad = ~(np.isfinite(lo) & np.isfinite(hi)) | (hi - lo > 1e6)
+    if bad.any():
+        if data is not None and len(data):
+            dlo, dhi = data.min(axis=0), data.max(axis=0)
+            half = np.maximum(0.5 * (dhi - dlo), 1e-3)
+            lo[bad], hi[bad] = (dlo - half)[bad], (dhi + half)[bad]
+        else:
+            lo[bad], hi[bad] = -1.0, 1.0
+    return lo, hi

@@ -3,6 +3,10 @@
 ``values[i, j]`` is the reward at ``(x[j], y[i])`` (rows are y, as an image with y up is stored bottom row first).
 Between grid points the reward is bilinear; outside the grid it is that of the nearest edge. Files: ``.json``
 (``irl-studio.plane-reward``) and ``.npz`` (arrays ``x``, ``y``, ``values``; read with ``allow_pickle=False``).
+
+On a Gymnasium environment the grid is a 2D slice of its state (Pendulum: angle x angular velocity): ``axes`` names
+the two coordinates (default ``("x", "y")``, the plane's position), ``axis_labels`` says them for people, ``env``
+names the environment (``gym:ID``). Files without them read as the plane's (``x``, ``y``).
 """
 
 from __future__ import annotations
@@ -38,8 +42,13 @@ class RewardGrid:
     algorithm: str = ""
     plane: dict[str, Any] | None = None  # the plane it was learned on (file format)
     info: dict[str, Any] = field(default_factory=dict)  # whatever else describes the run (kept in .json)
+    axes: tuple[str, str] = ("x", "y")  # what x and y are (a Gymnasium env's slice: e.g. theta, theta_dot)
+    axis_labels: tuple[str, str] = ("x", "y")
+    env: str | None = None  # gym:ID of the environment the reward was learned on (None: a plane)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "axes", _names(self.axes, "axes"))
+        object.__setattr__(self, "axis_labels", _names(self.axis_labels, "axis_labels"))
         for name in ("x", "y", "values"):
             a = np.array(getattr(self, name), dtype=np.float64, copy=True)
             a.setflags(write=False)
@@ -67,6 +76,34 @@ class RewardGrid:
         return out.reshape(shp)
 
     __call__ = at
+
+
+def _names(v: Any, key: str) -> tuple[str, str]:
+    if (not isinstance(v, (list, tuple)) or len(v) != 2
+            or not all(isinstance(n, str) and 0 < len(n) <= 200 for n in v)):
+        raise RewardGridError(f"reward grid: '{key}' must be two names")
+    return (v[0], v[1])
+
+
+AXIS_KEYS = ("axes", "axis_labels", "env")
+
+
+def _axis_fields(d: dict[str, Any], source: str) -> dict[str, Any]:
+    """The optional axis keys of a file (absent: the plane's x, y), checked."""
+    out: dict[str, Any] = {}
+    try:
+        for key in ("axes", "axis_labels"):
+            if d.get(key) is not None:
+                out[key] = _names(d[key], key)
+    except RewardGridError as exc:
+        raise RewardGridError(f"{source}: {str(exc).split(': ', 1)[1]}") from None
+    if "axis_labels" not in out and "axes" in out:
+        out["axis_labels"] = out["axes"]
+    if d.get("env") is not None:
+        if not isinstance(d["env"], str):
+            raise RewardGridError(f"{source}: 'env' must be a Gymnasium id (gym:ID)")
+        out["env"] = d["env"]
+    return out
 
 
 def grid_axes(bounds, n: int = 101) -> tuple[np.ndarray, np.ndarray]:
@@ -122,8 +159,9 @@ def grid_from_dict(data: Any, source: str = "reward") -> RewardGrid:
     if plane is not None and not isinstance(plane, dict):
         raise RewardGridError(f"{source}: 'plane' must be a plane object")
     info = {k: v for k, v in data.items() if k not in ("format", "version", "x", "y", "values", "algorithm",
-                                                      "plane")}
-    return RewardGrid(x, y, values, algorithm if isinstance(algorithm, str) else str(algorithm), plane, info)
+                                                      "plane", *AXIS_KEYS)}
+    return RewardGrid(x, y, values, algorithm if isinstance(algorithm, str) else str(algorithm), plane, info,
+                      **_axis_fields(data, source))
 
 
 def grid_to_dict(grid: RewardGrid) -> dict[str, Any]:
@@ -131,8 +169,19 @@ def grid_to_dict(grid: RewardGrid) -> dict[str, Any]:
                            "x": grid.x.tolist(), "y": grid.y.tolist(), "values": grid.values.tolist()}
     if grid.plane is not None:
         out["plane"] = grid.plane
+    out.update(_axis_dict(grid))
     for k, v in grid.info.items():
         out.setdefault(k, v)
+    return out
+
+
+def _axis_dict(grid: RewardGrid) -> dict[str, Any]:
+    """The axis keys, only where they differ from the plane's (plane files stay as they were)."""
+    out: dict[str, Any] = {}
+    if grid.axes != ("x", "y") or grid.axis_labels != ("x", "y"):
+        out["axes"], out["axis_labels"] = list(grid.axes), list(grid.axis_labels)
+    if grid.env is not None:
+        out["env"] = grid.env
     return out
 
 
@@ -160,7 +209,8 @@ def save_reward_grid(grid: RewardGrid, path: str | Path) -> None:
         write_json(p, _jsonable(grid_to_dict(grid)), RewardGridError)
     elif suffix == ".npz":
         buf = io.BytesIO()
-        meta = json.dumps(_jsonable({"algorithm": grid.algorithm, "plane": grid.plane, **grid.info}))
+        meta = json.dumps(_jsonable({"algorithm": grid.algorithm, "plane": grid.plane, **_axis_dict(grid),
+                                     **grid.info}))
         np.savez(buf, x=grid.x, y=grid.y, values=grid.values, meta=np.array(meta))
         try:
             tmp = p.with_name(p.name + ".tmp")
@@ -204,4 +254,7 @@ def load_reward_grid(path: str | Path) -> RewardGrid:
     meta = meta if isinstance(meta, dict) else {}
     plane = meta.pop("plane", None)
     alg = meta.pop("algorithm", "")
-    return RewardGrid(x, y, v, str(alg), plane if isinstance(plane, dict) else None, meta)
+    axes = _axis_fields(meta, str(p))
+    for k in AXIS_KEYS:
+        meta.pop(k, None)
+    return RewardGrid(x, y, v, str(alg), plane if isinstance(plane, dict) else None, meta, **axes)
