@@ -6,6 +6,10 @@
     python scripts/example_sb3_learned_reward.py r.safetensors [--env Pendulum-v1] [--algo sac|ppo]
                                                  [--steps 20000] [--seed 0]
 
+    # a gridworld: the per-cell reward of `irl-studio learn terrain --demos builtin --algo airl --features terrain
+    # --out r.npy`, on irl_studio/Grid-v0 (one-hot states, Discrete actions; PPO)
+    python scripts/example_sb3_learned_reward.py r.npy --layout terrain --algo ppo --steps 50000
+
 The environment's reward is replaced by the learned one (irl_studio.continuous.wrapper.LearnedRewardWrapper: AIRL's
 g, GCL's -c, GAIL's -log(1 - D), or a reward grid); the true reward is kept in info["true_reward"], and the trained
 agent is evaluated on the unwrapped env's true return.
@@ -22,7 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main() -> int:
     p = argparse.ArgumentParser(description="Train a Stable-Baselines3 agent on a learned reward.")
-    p.add_argument("reward", help="learned reward: .safetensors networks, or a .json / .npz reward grid")
+    p.add_argument("reward", help="learned reward: .safetensors networks, a .json / .npz reward grid, or with "
+                   "--layout a per-cell .npy / .csv / .json reward")
+    p.add_argument("--layout", default=None, help="a gridworld layout (built-in name or file): train on "
+                   "irl_studio/Grid-v0 with the per-cell reward")
     p.add_argument("--env", default="Pendulum-v1", help="Gymnasium id (default Pendulum-v1)")
     p.add_argument("--algo", choices=("sac", "ppo"), default="sac")
     p.add_argument("--steps", type=int, default=20_000, help="environment steps of training")
@@ -44,8 +51,16 @@ def main() -> int:
 
     torch.set_num_threads(1)
     try:
-        env = LearnedRewardWrapper(gymnasium.make(args.env), args.reward)
-    except (IRLStudioError, gymnasium.error.Error) as exc:
+        if args.layout is not None:
+            from irl_studio.continuous.gridenv import CellReward, GridEnv
+
+            if args.algo == "sac":
+                args.algo = "ppo"  # SAC needs continuous actions
+            env = LearnedRewardWrapper(GridEnv(args.layout), CellReward(args.layout, args.reward))
+            args.env = f"irl_studio/Grid-v0 ({args.layout})"
+        else:
+            env = LearnedRewardWrapper(gymnasium.make(args.env), args.reward)
+    except (IRLStudioError, gymnasium.error.Error, ValueError) as exc:
         print(f"example_sb3_learned_reward: {exc}", file=sys.stderr)
         return 2
     cls = sb3.SAC if args.algo == "sac" else sb3.PPO
