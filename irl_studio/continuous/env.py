@@ -95,6 +95,18 @@ def step_dynamics(plane: Plane, state: np.ndarray, action: np.ndarray) -> np.nda
     return np.concatenate([p, v], axis=1)
 
 
+def next_step_autoreset(env, reward: np.ndarray, truncated: np.ndarray) -> None:
+    """Gymnasium's next-step autoreset for a numpy-batched env with ``state``, ``steps``, ``prev_done`` and
+    ``_fresh(n)``: the agents whose episode ended at the previous step start afresh, with reward 0 and no
+    truncation on this reset step; then ``prev_done`` becomes this step's truncations."""
+    if env.prev_done.any():
+        env.state[env.prev_done] = env._fresh(int(env.prev_done.sum()))
+        env.steps[env.prev_done] = 0
+        reward[env.prev_done] = 0.0
+        truncated[env.prev_done] = False
+    env.prev_done = truncated.copy()
+
+
 class PlaneVectorEnv(VectorEnv):
     """``num_envs`` point masses on one plane, stepped together by numpy (autoreset: next step, as Gymnasium's
     CartPoleVectorEnv; with the fixed horizon every agent truncates at the same step)."""
@@ -139,13 +151,7 @@ class PlaneVectorEnv(VectorEnv):
         self.steps += 1
         truncated = self.steps >= self.horizon
         terminated = np.zeros(self.num_envs, dtype=bool)
-        if self.prev_done.any():  # autoreset of the agents whose episode ended at the previous step
-            k = int(self.prev_done.sum())
-            self.state[self.prev_done] = self._fresh(k)
-            self.steps[self.prev_done] = 0
-            reward[self.prev_done] = 0.0
-            truncated[self.prev_done] = False
-        self.prev_done = truncated.copy()
+        next_step_autoreset(self, reward, truncated)
         return self._obs(), reward.astype(np.float64), terminated, truncated, {}
 
 

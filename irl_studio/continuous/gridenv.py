@@ -32,6 +32,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from irl_studio.continuous.env import next_step_autoreset
 from irl_studio.core.demos import DemoArrays
 from irl_studio.core.mdp import GridMDP
 
@@ -107,13 +108,7 @@ class GridVectorEnv(VectorEnv):
         self.steps += 1
         truncated = self.steps >= self.horizon
         terminated = np.zeros(self.num_envs, dtype=bool)
-        if self.prev_done.any():  # autoreset of the agents whose episode ended at the previous step
-            k = int(self.prev_done.sum())
-            self.state[self.prev_done] = self._fresh(k)
-            self.steps[self.prev_done] = 0
-            reward[self.prev_done] = 0.0
-            truncated[self.prev_done] = False
-        self.prev_done = truncated.copy()
+        next_step_autoreset(self, reward, truncated)
         return self.one_hot(self.state), reward, terminated, truncated, {}
 
 

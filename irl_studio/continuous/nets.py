@@ -27,6 +27,17 @@ class NetworkFileError(IRLStudioError):
     """A networks file cannot be read or written; the message names the file."""
 
 
+def mlp_to_one(n_in: int, hidden: tuple[int, ...], activation: str) -> nn.Sequential:
+    """Linear layers n_in -> hidden... -> 1 with the activation between them (PyTorch's default init)."""
+    sizes = [n_in, *hidden, 1]
+    layers: list[nn.Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
 class ScalarNet(nn.Module):
     """f(s) or f(s, a): an MLP to one number."""
 
@@ -39,13 +50,7 @@ class ScalarNet(nn.Module):
         self.hidden = tuple(int(h) for h in hidden)
         self.activation = activation
         self.scaler = ObsScaler(np.asarray(self.obs_low), np.asarray(self.obs_high))
-        sizes = [len(self.obs_low) + self.act_dim, *self.hidden, 1]
-        layers: list[nn.Module] = []
-        for i in range(len(sizes) - 1):
-            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                layers.append(ACTIVATIONS[activation]())
-        self.net = nn.Sequential(*layers)
+        self.net = mlp_to_one(len(self.obs_low) + self.act_dim, self.hidden, activation)
 
     def forward(self, obs: torch.Tensor, act: torch.Tensor | None = None) -> torch.Tensor:
         x = self.scaler(obs)
@@ -85,13 +90,7 @@ class FeatureNet(nn.Module):
         self.act_dim = int(act_dim)
         self.hidden = tuple(int(h) for h in hidden)
         self.activation = activation
-        sizes = [int(m.shape[1]) + self.act_dim, *self.hidden, 1]
-        layers: list[nn.Module] = []
-        for i in range(len(sizes) - 1):
-            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                layers.append(ACTIVATIONS[activation]())
-        self.net = nn.Sequential(*layers)
+        self.net = mlp_to_one(int(m.shape[1]) + self.act_dim, self.hidden, activation)
 
     def forward(self, obs: torch.Tensor, act: torch.Tensor | None = None) -> torch.Tensor:
         x = obs @ self.matrix
