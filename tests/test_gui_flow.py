@@ -266,3 +266,27 @@ def test_soft_expert_rationality_is_a_user_setting(qtbot, window):
     qtbot.waitUntil(lambda: len(w.gridworld.doc.demos) == 10, timeout=20000)
     goal = tuple(int(v) for v in np.argwhere(w.gridworld.doc.layout.grid == "G")[0])
     assert all(t.cells[-1] == goal for t in w.gridworld.doc.demos.trajectories)
+
+
+def test_airl_from_samples_in_the_gridworld_tab_learns_live_and_transfers_to_a_closed_door(qtbot, window):
+    """The sample-based learners sit beside the tabular ones: same form, same live views, same wall-edit transfer."""
+    w = window
+    g = w.gridworld
+    set_demos(w, Demos(builtin_demos("four-rooms").trajectories))
+    idx = g.learn.algorithmCombo.findData("airl")
+    assert idx >= 0 and "samples" in g.learn.algorithmCombo.itemText(idx)
+    g.learn.algorithmCombo.setCurrentIndex(idx)
+    g.learn.featuresCombo.setCurrentIndex(g.learn.featuresCombo.findData("terrain"))
+    g.learn.paramForm.set_value("max_iterations", 40)
+    assert g.learn.run(), g.learn.runStatusLabel.text()
+    wait_run(qtbot, w, timeout=120000)
+    snap = g.runs.last_snapshot
+    assert g.runs.last_outcome[0] == "done" and snap.iteration == 40
+    assert "EVD" in g.learn.metricsLabel.text() and "feature gap" in g.learn.metricsLabel.text()
+    assert snap.metrics["evd_infinite_normalized"] < 0.2  # the floor/goal reward plans: far better than random
+    assert snap.weights is not None and g.canvas.policy_actions is not None
+    drag(g.canvas, [(3, 6), (3, 6)])  # close the door on the right
+    assert g.doc.layout.grid[3, 6] == "#"
+    qtbot.mouseClick(w.findChild(type(g.learn.runButton), "reoptimizeButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: g.canvas.policy_actions is not None and not g.tasks.tasks, timeout=20000)
+    assert g.runs.last_snapshot.iteration == 40 and g.canvas.policy_actions[3, 6] == -1

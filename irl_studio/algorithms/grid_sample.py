@@ -209,8 +209,14 @@ class GridSampleIRL(IRLAlgorithm):
         gap = self._phi.T @ (vis - self._expert_vis)  # feature matching: 0 when the learner does as the expert
         metrics.update(true_return=ret, loss=metrics.get("nll", metrics.get("disc_loss", float("nan"))),
                        feature_gap_inf=float(np.abs(gap).max()), feature_gap_l2=float(np.linalg.norm(gap)))
+        notes = []
+        if self.problem.features.kind == "state" and self.iteration + 1 >= self.config.max_iterations:
+            notes.append("one-hot state features: from samples, the reward is learned only where the demonstrations "
+                         "and the learner went, and on few paths it imitates them (high on the path); features "
+                         "that generalize (terrain, coords) give a reward that plans and transfers")
         return {"reward": reward, "expert_visitation": self._expert_vis, "learner_visitation": vis,
-                "policy": self.policy_table(), "metrics": metrics, "weights": self._weights(reward)}
+                "policy": self.policy_table(), "metrics": metrics, "weights": self._weights(reward),
+                "notes": notes}
 
 
 class GridAIRL(GridSampleIRL):
