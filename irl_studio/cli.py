@@ -33,17 +33,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _load_layout(spec: str):
-    from irl_studio.core.builtin import builtin_layout, builtin_names
-    from irl_studio.core.layout import LayoutError, load_layout
+    from irl_studio.core.builtin import resolve_layout
 
-    from irl_studio.core.session import is_session_file, load_session
-
-    p = Path(spec)
-    if p.exists():
-        return load_session(p).layout if is_session_file(p) else load_layout(p)
-    if spec in builtin_names():
-        return builtin_layout(spec)
-    raise LayoutError(f"{spec}: no such file or built-in layout (built-ins: {', '.join(builtin_names())})")
+    return resolve_layout(spec)
 
 
 def _load_demos(spec: str, layout_spec: str):
@@ -124,6 +116,12 @@ def cmd_learn(argv: Sequence[str]) -> int:
     demos = _load_demos(args.demos, args.layout)
     problem = Problem.from_layout(layout, demos, args.features)
 
+    from irl_studio.algorithms import SAMPLE_BASED_NAMES
+
+    if algo_cls.name in SAMPLE_BASED_NAMES:  # small nets: one thread is fastest, as on the plane
+        import torch
+
+        torch.set_num_threads(1)
     algo = algo_cls(problem, config, seed=args.seed)
     t0 = time.perf_counter()
     last_print = 0.0

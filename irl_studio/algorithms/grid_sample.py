@@ -110,7 +110,6 @@ class GridSampleIRL(IRLAlgorithm):
         from irl_studio.continuous.gridenv import GridVectorEnv, grid_expert_arrays
 
         c, mdp = self.config, problem.mdp
-        torch.set_num_threads(1)
         if mdp.n_states + 1 > 20_000:
             raise AlgorithmError(f"{self.title} from samples handles up to 20,000 cells (one-hot states); this "
                                  f"layout has {mdp.n_states}")
@@ -123,7 +122,8 @@ class GridSampleIRL(IRLAlgorithm):
                 p0 = 0.5 * p0 + 0.5 * floor / max(floor.sum(), 1.0)
         else:
             p0 = self.start_distribution(c.start)
-        self.env = GridVectorEnv(mdp, c.n_envs, start=p0, features=problem.features.dense(),
+        self._phi = problem.features.dense()
+        self.env = GridVectorEnv(mdp, c.n_envs, start=p0, features=self._phi,
                                  true_reward=problem.true_reward, horizon=T)
         obs, acts, nxt, idx = grid_expert_arrays(problem.arrays, T, mdp.n_states, mdp.n_actions)
         if len(obs) == 0:
@@ -136,7 +136,6 @@ class GridSampleIRL(IRLAlgorithm):
         # agents start elsewhere too, so their visitation is not comparable with the expert's)
         self.eval_env = GridVectorEnv(mdp, c.n_envs, start=self.start_distribution("demos"),
                                       true_reward=problem.true_reward, horizon=T)
-        self._phi = problem.features.dense()
         eye = np.eye(mdp.n_states + 1, dtype=np.float32)
         self._states = torch.as_tensor(eye)
         self._expert_vis = self.expert_visitation(1.0)
@@ -195,9 +194,8 @@ class GridSampleIRL(IRLAlgorithm):
         re-evaluates them), or None when no such weights exist (an MLP reward)."""
         if self.problem.features.kind == "state":
             return None
-        phi = self.problem.features.dense()
-        w, *_ = np.linalg.lstsq(phi, reward, rcond=None)
-        ok = np.allclose(phi @ w, reward, atol=1e-6 * max(1.0, float(np.abs(reward).max())))
+        w, *_ = np.linalg.lstsq(self._phi, reward, rcond=None)
+        ok = np.allclose(self._phi @ w, reward, atol=1e-6 * max(1.0, float(np.abs(reward).max())))
         return w if ok else None
 
     def _step(self) -> dict[str, Any]:

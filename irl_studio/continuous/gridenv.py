@@ -102,14 +102,19 @@ class GridVectorEnv(VectorEnv):
         if np.any((a < 0) | (a >= self.mdp.n_actions)):
             raise ValueError(f"actions must be in 0 .. {self.mdp.n_actions - 1}")
         reward = self.true_reward[self.state].copy()
-        u = self.np_random.random(self.num_envs)[:, None]
-        b = np.minimum((u > self._cmix[a]).sum(axis=1), self._cmix.shape[1] - 1)  # the action carried out
-        self.state = self._dest[b, self.state]
+        self.state = self._dest[carried_out(self._cmix, a, self.np_random), self.state]
         self.steps += 1
         truncated = self.steps >= self.horizon
         terminated = np.zeros(self.num_envs, dtype=bool)
         next_step_autoreset(self, reward, truncated)
         return self.one_hot(self.state), reward, terminated, truncated, {}
+
+
+def carried_out(cmix: np.ndarray, actions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The actions carried out for chosen ``actions`` (n,), drawn from the slip model's rows (``cmix``: the
+    cumulative sums of ``mix[a]``)."""
+    u = rng.random(len(actions))[:, None]
+    return np.minimum((u > cmix[actions]).sum(axis=1), cmix.shape[1] - 1)
 
 
 def extend_features(features: np.ndarray) -> np.ndarray:
@@ -168,7 +173,9 @@ class GridEnv(gymnasium.Env):
     def __init__(self, layout: Any = "four-rooms", render_mode: str | None = None) -> None:
         from irl_studio.core.mdp import build_mdp
 
-        self.layout = _resolve_layout(layout)
+        from irl_studio.core.builtin import resolve_layout
+
+        self.layout = resolve_layout(layout)
         self.mdp = build_mdp(self.layout)
         self.render_mode = render_mode
         S, A = self.mdp.n_states, self.mdp.n_actions
@@ -194,7 +201,7 @@ class GridEnv(gymnasium.Env):
         a = int(action)
         if not 0 <= a < self.mdp.n_actions:
             raise ValueError(f"actions are 0 .. {self.mdp.n_actions - 1}, not {action}")
-        b = min(int((self.np_random.random() > self._cmix[a]).sum()), self._cmix.shape[1] - 1)
+        b = int(carried_out(self._cmix, np.array([a]), self.np_random)[0])
         self._s = int(self.mdp.dest[b, self._s])
         self._t += 1
         terminated = bool(self.mdp.terminal[self._s])
@@ -209,10 +216,11 @@ class CellReward:
     the reward of the cell entered."""
 
     def __init__(self, layout: Any, reward: Any) -> None:
+        from irl_studio.core.builtin import resolve_layout
         from irl_studio.core.mdp import build_mdp
         from irl_studio.core.rewardio import load_reward
 
-        lay = _resolve_layout(layout)
+        lay = resolve_layout(layout)
         mdp = build_mdp(lay)
         grid = load_reward(reward, lay.shape) if isinstance(reward, (str, Path)) else np.asarray(reward, float)
         vals = mdp.state_values(np.asarray(grid, dtype=np.float64))
@@ -222,17 +230,6 @@ class CellReward:
 
     def __call__(self, obs, action, next_obs) -> float:
         return float(self.values[int(np.argmax(next_obs))])
-
-
-def _resolve_layout(layout: Any):
-    from irl_studio.core.builtin import builtin_layout, builtin_names
-    from irl_studio.core.layout import Layout, load_layout
-
-    if isinstance(layout, Layout):
-        return layout.copy()
-    if isinstance(layout, (str, Path)) and str(layout) in builtin_names():
-        return builtin_layout(str(layout))
-    return load_layout(layout)
 
 
 GRID_ENV_ID = "irl_studio/Grid-v0"

@@ -145,14 +145,16 @@ class CategoricalPolicy(nn.Module):
         forced = torch.full((int(n),), -1e4)
         forced[0] = 0.0
         self.register_buffer("forced", forced)
+        self._any_no_choice = False
 
     def set_no_choice(self, indicator) -> None:
         """Mark the states without a choice: ``indicator`` (obs_dim,), 1 at the one-hot coordinates of those states."""
         self.no_choice.copy_(torch.as_tensor(np.asarray(indicator, dtype=np.float32)))
+        self._any_no_choice = bool(self.no_choice.any())
 
     def logits(self, obs: torch.Tensor) -> torch.Tensor:
         raw = self.net(self.scaler(obs))
-        if self.no_choice.any():
+        if self._any_no_choice:
             fixed = (obs @ self.no_choice > 0.5).unsqueeze(-1)
             raw = torch.where(fixed, self.forced, raw)
         return torch.log_softmax(raw, dim=-1)

@@ -33,3 +33,21 @@ def builtin_demos(name: str) -> Demos:
     if not res.is_file():
         raise DemoError(f"no built-in demonstrations for {name!r}")
     return demos_from_dict(json.loads(res.read_text(encoding="utf-8")), source=f"built-in demos {name}")
+
+
+def resolve_layout(spec) -> Layout:
+    """A Layout (copied), a layout file, a session file (its layout) or a built-in layout's name; a LayoutError names
+    what was tried."""
+    from pathlib import Path
+
+    from irl_studio.core.layout import load_layout
+    from irl_studio.core.session import is_session_file, load_session
+
+    if isinstance(spec, Layout):
+        return spec.copy()
+    p = Path(spec)
+    if p.exists():
+        return load_session(p).layout if is_session_file(p) else load_layout(p)
+    if str(spec) in builtin_names():
+        return builtin_layout(str(spec))
+    raise LayoutError(f"{spec}: no such file or built-in layout (built-ins: {', '.join(builtin_names())})")
